@@ -1,0 +1,120 @@
+import ipaddr from "ipaddr.js";
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== ""),
+  );
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", ""])
+    .optional()
+    .transform((value) =>
+      value === undefined || value === "" ? fallback : ["true", "1", "yes"].includes(value),
+    );
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** Express's `trust proxy`: false, true, a hop count, or a list of addresses/CIDR ranges. */
+export type TrustProxy = boolean | number | string[];
+
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): TrustProxy => {
+    const text = (value ?? "").trim();
+    if (text === "" || text === "false") return false;
+    if (text === "true") return true;
+    if (/^\d+$/.test(text)) return Number(text);
+    const entries = text.split(",").map((item) => item.trim());
+    for (const entry of entries) {
+      const valid = entry.includes("/") ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry);
+      if (!valid) {
+        ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range` });
+        return z.NEVER;
+      }
+    }
+    return entries;
+  });
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: int(4000, 0, 65535),
+    HOST: z.string().default("0.0.0.0"),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: int(10, 1, 200),
+    DATA_DIR: z.string().default("./.data"),
+    REDIS_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+        .optional(),
+    ),
+    ADMIN_EMAIL: optionalString.pipe(z.email("must be an email address").optional()),
+    ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").optional()),
+    ORG_NAME: z.string().trim().min(1).default("Default"),
+    OPERATOR_TOKEN: optionalString.pipe(z.string().min(24, "must be at least 24 characters").optional()),
+    TRUST_PROXY: trustProxy,
+    LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+    SESSION_TTL_HOURS: int(12, 1, 24 * 90),
+    GRAPHQL_MAX_DEPTH: int(12, 2, 100),
+    GRAPHQL_MAX_COST: int(10_000, 100),
+    BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
+    SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
+    RATE_LIMIT_PER_MINUTE: int(600, 1),
+    RATE_LIMIT_CONCURRENCY: int(20, 1),
+    STATS_FLUSH_MS: int(5_000, 50, 60_000),
+    FUNCTION_INTERVAL_MS: int(540_000, 1_000),
+    FUNCTION_FETCH_ALLOW: commaList,
+    FUNCTION_MEMORY_MB: int(64, 8, 1024),
+    FUNCTION_ENDPOINT_TIMEOUT_MS: int(10_000, 100),
+    FUNCTION_TASK_TIMEOUT_MS: int(60_000, 100),
+    FUNCTION_MAX_FETCHES: int(50, 0),
+    FUNCTION_MAX_LOG_BYTES: int(64 * 1024, 1024),
+    FUNCTION_WORKERS: int(2, 1, 64),
+    RUN_WORKER: flag(true),
+  })
+  .refine((env) => (env.ADMIN_EMAIL === undefined) === (env.ADMIN_PASSWORD === undefined), {
+    message: "ADMIN_EMAIL and ADMIN_PASSWORD must be set together",
+    path: ["ADMIN_PASSWORD"],
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Reads and validates the configuration. This is the only reader of `process.env`;
+ * `overrides` lets tests and tools start an app with other settings.
+ */
+export function loadEnv(overrides: Record<string, string | undefined> = {}): Env {
+  const result = envSchema.safeParse({ ...process.env, ...overrides });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (issue) => `  ${issue.path.join(".") || "(config)"}: ${issue.message}`,
+  );
+  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+}

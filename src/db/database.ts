@@ -1,0 +1,85 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as tables from "@/schema/tables/index.js";
+
+export type Tables = typeof tables;
+/** One database type for both drivers: services never know which one they run on. */
+export type Db = PgDatabase<PgQueryResultHKT, Tables>;
+export type Tx = PgTransaction<PgQueryResultHKT, Tables, ExtractTablesWithRelations<Tables>>;
+/** Anything a query can run on: the database or an open transaction. */
+export type Queryable = Db | Tx;
+
+export const MIGRATIONS_FOLDER = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "schema",
+  "migrations",
+);
+
+export type Database = {
+  db: Db;
+  driver: "pglite" | "postgres";
+  /** Runs a trivial query; throws when the database is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions =
+  | { driver: "postgres"; url: string; poolSize?: number }
+  | { driver: "pglite"; dataDir: string }
+  | { driver: "pglite"; client: PGlite };
+
+// Any fixed 64-bit number: serialises migrations when several replicas start at once.
+const MIGRATION_LOCK = 7_253_911_004;
+
+/** Opens the database and applies pending migrations (SPEC section 8: migrations run at start). */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.driver === "postgres") return openPostgres(options.url, options.poolSize ?? 10);
+  const client = "client" in options ? options.client : openDataDir(options.dataDir);
+  const db = drizzlePglite(client, { schema: tables });
+  await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return {
+    db: db as unknown as Db,
+    driver: "pglite",
+    ping: async () => {
+      await client.query("select 1");
+    },
+    close: () => client.close(),
+  };
+}
+
+function openDataDir(dataDir: string): PGlite {
+  mkdirSync(resolve(dataDir), { recursive: true });
+  return new PGlite(resolve(dataDir));
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const migrationClient = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await migrationClient`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migratePostgres(drizzlePostgres(migrationClient), { migrationsFolder: MIGRATIONS_FOLDER });
+    await migrationClient`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+  } finally {
+    await migrationClient.end();
+  }
+  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema: tables });
+  return {
+    db: db as unknown as Db,
+    driver: "postgres",
+    ping: async () => {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}

@@ -1,0 +1,46 @@
+import { GraphQLError } from "graphql";
+import type { Logger } from "pino";
+import { AppError } from "./app-error.js";
+import { ERROR_CODES, type ErrorCode, isErrorCode } from "./error-code.js";
+
+/** An error as every surface renders it: safe to send, with the code, status and field errors. */
+export type PublicError = {
+  code: ErrorCode;
+  status: number;
+  message: string;
+  reason?: string;
+  errors: { field: string; message: string }[];
+  retryAfter?: number;
+  details?: Record<string, string | number | boolean>;
+};
+
+/**
+ * Maps anything thrown to a PublicError. Unknown errors (bugs, SQL failures) are logged with the
+ * request id and masked: internals never reach a client.
+ */
+export function toPublicError(error: unknown, log?: Logger): PublicError {
+  if (error instanceof GraphQLError && error.originalError) return toPublicError(error.originalError, log);
+  if (error instanceof AppError) {
+    return {
+      code: error.code,
+      status: error.status,
+      message: error.message,
+      reason: error.reason,
+      errors: error.errors,
+      retryAfter: error.retryAfter,
+      details: error.details,
+    };
+  }
+  if (error instanceof GraphQLError && isErrorCode(error.extensions.code)) {
+    const code = error.extensions.code;
+    const reason = typeof error.extensions.reason === "string" ? error.extensions.reason : undefined;
+    return { code, status: ERROR_CODES[code].status, message: error.message, reason, errors: [] };
+  }
+  log?.error({ err: error }, "internal error");
+  return {
+    code: "INTERNAL_SERVER_ERROR",
+    status: 500,
+    message: "Internal server error; the request id in X-Request-Id identifies it in the server log",
+    errors: [],
+  };
+}

@@ -1,0 +1,105 @@
+import type { Server } from "node:http";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, separateOperations } from "graphql";
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity";
+import type { Logger } from "pino";
+import type { Env } from "@/src/config/env.js";
+import { toPublicError } from "@/src/errors/error-body.js";
+import type { GraphQLContext } from "./context.js";
+import { depthLimit } from "./limits.js";
+
+/** Refuses operations whose estimated cost is over the limit, before any resolver runs. */
+function costLimit(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, operationName }) {
+          const query = operationName ? (separateOperations(document)[operationName] ?? document) : document;
+          const cost = getComplexity({
+            schema,
+            query,
+            variables: request.variables ?? {},
+            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (cost > maxCost) {
+            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}`, {
+              extensions: {
+                code: "GRAPHQL_VALIDATION_FAILED",
+                reason: "QUERY_TOO_COMPLEX",
+                http: { status: 400 },
+              },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * GraphQL answers 200 when some data came back; when the whole operation failed, the HTTP status
+ * is that of its first error (401, 403, 404, 422, ...), so plain HTTP clients see what happened.
+ */
+const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response, errors }) {
+        if (response.body.kind !== "single" || !errors?.length) return;
+        if (response.body.singleResult.data != null) return;
+        response.http.status = toPublicError(unwrapResolverError(errors[0])).status;
+      },
+    };
+  },
+};
+
+const APOLLO_SAFE_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+]);
+
+export function createApolloServer(options: {
+  schema: GraphQLSchema;
+  env: Env;
+  logger: Logger;
+  httpServer?: Server;
+}): ApolloServer<GraphQLContext> {
+  const { schema, env, logger } = options;
+  return new ApolloServer<GraphQLContext>({
+    schema,
+    validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],
+    introspection: true,
+    // Apollo's landing page loads from CDNs; the playground is served from our own assets instead.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      costLimit(schema, env.GRAPHQL_MAX_COST),
+      statusFromErrors,
+      ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
+    ],
+    includeStacktraceInErrorResponses: false,
+    formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+      // Apollo's own parse, validation and variable errors are already safe and precise.
+      if (APOLLO_SAFE_CODES.has(String(formatted.extensions?.code))) {
+        const { stacktrace, ...extensions } = formatted.extensions ?? {};
+        return { ...formatted, extensions };
+      }
+      const publicError = toPublicError(unwrapResolverError(error), logger);
+      return {
+        message: publicError.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: {
+          code: publicError.code,
+          ...(publicError.reason && { reason: publicError.reason }),
+          ...(publicError.errors.length > 0 && { errors: publicError.errors }),
+          ...(publicError.retryAfter !== undefined && { retryAfter: publicError.retryAfter }),
+          ...publicError.details,
+        },
+      };
+    },
+  });
+}

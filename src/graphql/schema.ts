@@ -1,0 +1,31 @@
+import "reflect-metadata";
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { EventResolver } from "./resolvers/event.resolver.js";
+import { IdentityResolver } from "./resolvers/identity.resolver.js";
+import { PartnerResolver } from "./resolvers/partner.resolver.js";
+import { QuestionResolver } from "./resolvers/question.resolver.js";
+import { RegistrationTypeResolver } from "./resolvers/registration-type.resolver.js";
+import { VisitorResolver } from "./resolvers/visitor.resolver.js";
+
+export const RESOLVERS = [
+  IdentityResolver,
+  EventResolver,
+  RegistrationTypeResolver,
+  QuestionResolver,
+  VisitorResolver,
+  PartnerResolver,
+] as const;
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The executable schema; built once per process (type-graphql metadata is global anyway). */
+export function graphqlSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({ resolvers: RESOLVERS, validate: false });
+  return built;
+}
+
+/** The SDL committed as schema/schema.graphql: sorted, so it only changes when the API does. */
+export async function printContract(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await graphqlSchema()))}\n`;
+}

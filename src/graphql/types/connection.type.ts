@@ -1,0 +1,30 @@
+import { type ClassType, Field, ObjectType } from "type-graphql";
+import { encodeCursor, type FeedPage } from "@/src/services/change-feed.js";
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true, description: "Pass as `after` for the next page." })
+  endCursor!: string | null;
+}
+
+/** A Relay connection over a change feed: edges in revision order, cursors carry the revision. */
+export function Connection<T extends { revision: number }>(node: ClassType<T>) {
+  @ObjectType(`${node.name}Edge`)
+  class Edge {
+    @Field(() => String) cursor!: string;
+    @Field(() => node) node!: T;
+  }
+
+  @ObjectType()
+  abstract class ConnectionType {
+    @Field(() => [Edge]) edges!: Edge[];
+    @Field(() => PageInfo) pageInfo!: PageInfo;
+  }
+  return ConnectionType;
+}
+
+export function toConnection<T extends { revision: number }>(page: FeedPage<T>) {
+  const edges = page.nodes.map((node) => ({ cursor: encodeCursor(node.revision), node }));
+  return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+}

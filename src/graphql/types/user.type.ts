@@ -1,0 +1,55 @@
+import { Field, ID, InputType, ObjectType } from "type-graphql";
+import { Role } from "./enums.js";
+
+type RoleName = keyof typeof Role;
+
+@ObjectType()
+export class User {
+  @Field(() => ID) id!: string;
+  @Field(() => String) email!: string;
+  @Field(() => String) name!: string;
+  @Field(() => [Role]) roles!: RoleName[];
+  @Field(() => Date) createdAt!: Date;
+}
+
+@ObjectType()
+export class Session {
+  @Field(() => String, { description: "Send as `Authorization: Bearer <token>`" }) token!: string;
+  @Field(() => Date) expiresAt!: Date;
+  @Field(() => User) user!: User;
+}
+
+@ObjectType()
+export class Organisation {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => Date) createdAt!: Date;
+}
+
+@ObjectType()
+export class CreatedOrganisation {
+  @Field(() => Organisation) organisation!: Organisation;
+  @Field(() => User) admin!: User;
+}
+
+@InputType()
+export class CreateOrganisationInput {
+  @Field(() => String) name!: string;
+  @Field(() => String) adminEmail!: string;
+  @Field(() => String) adminPassword!: string;
+}
+
+@InputType()
+export class CreateUserInput {
+  @Field(() => String) email!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String) password!: string;
+  @Field(() => [Role]) roles!: RoleName[];
+}
+
+@InputType()
+export class UpdateUserInput {
+  @Field(() => String, { nullable: true }) name?: string;
+  @Field(() => String, { nullable: true }) password?: string;
+  @Field(() => [Role], { nullable: true }) roles?: RoleName[];
+}

@@ -1,0 +1,73 @@
+import type { AddressValue } from "@/schema/tables/contact.columns.js";
+import type { ContactInputValue } from "./validation.js";
+
+export type Contact = {
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  company: string | null;
+  jobTitle: string | null;
+  phone: string | null;
+  reference: string | null;
+  address: AddressValue | null;
+};
+
+type ContactColumns = {
+  contactFirstName: string | null;
+  contactLastName: string | null;
+  contactEmail: string | null;
+  contactCompany: string | null;
+  contactJobTitle: string | null;
+  contactPhone: string | null;
+  contactReference: string | null;
+  contactAddress: AddressValue | null;
+};
+
+export const EMPTY_CONTACT: Contact = {
+  firstName: null,
+  lastName: null,
+  email: null,
+  company: null,
+  jobTitle: null,
+  phone: null,
+  reference: null,
+  address: null,
+};
+
+export function contactFromColumns(row: ContactColumns): Contact {
+  return {
+    firstName: row.contactFirstName,
+    lastName: row.contactLastName,
+    email: row.contactEmail,
+    company: row.contactCompany,
+    jobTitle: row.contactJobTitle,
+    phone: row.contactPhone,
+    reference: row.contactReference,
+    address: row.contactAddress,
+  };
+}
+
+export function contactToColumns(contact: Contact): ContactColumns {
+  return {
+    contactFirstName: contact.firstName,
+    contactLastName: contact.lastName,
+    contactEmail: contact.email,
+    contactCompany: contact.company,
+    contactJobTitle: contact.jobTitle,
+    contactPhone: contact.phone,
+    contactReference: contact.reference,
+    contactAddress: contact.address,
+  };
+}
+
+/** Applies a partial contact: omitted fields keep their value, null clears one. */
+export function mergeContact(current: Contact, patch: ContactInputValue | null | undefined): Contact {
+  if (patch === undefined) return current;
+  if (patch === null) return EMPTY_CONTACT;
+  const merged: Contact = { ...current };
+  for (const key of Object.keys(EMPTY_CONTACT) as (keyof Contact)[]) {
+    if (patch[key] !== undefined) (merged as Record<keyof Contact, unknown>)[key] = patch[key] ?? null;
+  }
+  if (patch.email) merged.email = patch.email.toLowerCase();
+  return merged;
+}

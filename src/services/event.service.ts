@@ -1,0 +1,116 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { events } from "@/schema/tables/index.js";
+import {
+  type Actor,
+  canSeeEvent,
+  type OrganisationActor,
+  requireDataRead,
+  requireDataWrite,
+} from "@/src/auth/actor.js";
+import type { Queryable } from "@/src/db/database.js";
+import { forbidden, notFound } from "@/src/errors/app-error.js";
+import { newEventId } from "./ids.js";
+import { FieldErrors, parseInput, text } from "./validation.js";
+
+export type Event = typeof events.$inferSelect;
+
+const timezone = z
+  .string()
+  .trim()
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be an IANA time zone such as Europe/Amsterdam");
+
+const eventFields = {
+  name: text.name,
+  description: text.long,
+  reference: text.reference,
+  start: z.date(),
+  end: z.date(),
+  timezone,
+  contactEmail: text.email,
+};
+
+const createEventSchema = z.object({ ...eventFields, timezone: timezone.default("UTC") });
+const updateEventSchema = z.object(eventFields).partial();
+
+export type CreateEventInput = z.input<typeof createEventSchema>;
+export type UpdateEventInput = z.input<typeof updateEventSchema>;
+
+function checkPeriod(start: Date, end: Date) {
+  const errors = new FieldErrors();
+  if (end < start) errors.add("end", "must not be before start");
+  errors.throwIfAny();
+}
+
+export class EventService {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * The event an actor may use, or NOT_FOUND (also for another organisation's event, so ids do
+   * not leak) and EVENT_NOT_ALLOWED for an event outside an API key's scope.
+   */
+  async visible(actor: OrganisationActor, eventId: string): Promise<Event> {
+    const [row] = await this.db
+      .select()
+      .from(events)
+      .where(and(eq(events.organisationId, actor.organisationId), eq(events.id, eventId)));
+    if (!row) throw notFound("Event");
+    if (!canSeeEvent(actor, eventId)) {
+      throw forbidden("EVENT_NOT_ALLOWED", "This API key may not access this event");
+    }
+    return row;
+  }
+
+  async get(actor: Actor, eventId: string): Promise<Event> {
+    return this.visible(requireDataRead(actor), eventId);
+  }
+
+  async list(actor: Actor): Promise<Event[]> {
+    const org = requireDataRead(actor);
+    const scoped = org.kind === "apiKey" && org.eventIds.length > 0;
+    return this.db
+      .select()
+      .from(events)
+      .where(
+        and(
+          eq(events.organisationId, org.organisationId),
+          scoped ? inArray(events.id, org.eventIds) : undefined,
+        ),
+      )
+      .orderBy(asc(events.start), asc(events.id));
+  }
+
+  async create(actor: Actor, input: CreateEventInput): Promise<Event> {
+    const org = requireDataWrite(actor);
+    if (org.kind === "apiKey" && org.eventIds.length > 0) {
+      throw forbidden("EVENT_NOT_ALLOWED", "An event-scoped API key cannot create events");
+    }
+    const value = parseInput(createEventSchema, input);
+    checkPeriod(value.start, value.end);
+    const [row] = await this.db
+      .insert(events)
+      .values({ id: newEventId(), organisationId: org.organisationId, ...value })
+      .returning();
+    return row!;
+  }
+
+  async update(actor: Actor, eventId: string, input: UpdateEventInput): Promise<Event> {
+    const org = requireDataWrite(actor);
+    const current = await this.visible(org, eventId);
+    const value = parseInput(updateEventSchema, input);
+    checkPeriod(value.start ?? current.start, value.end ?? current.end);
+    const [row] = await this.db
+      .update(events)
+      .set({ ...value, updatedAt: new Date() })
+      .where(and(eq(events.organisationId, org.organisationId), eq(events.id, eventId)))
+      .returning();
+    return row!;
+  }
+}

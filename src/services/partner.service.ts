@@ -1,0 +1,171 @@
+import { z } from "zod";
+import { partners, type StaffValue } from "@/schema/tables/index.js";
+import { type Actor, type OrganisationActor, requireDataRead, requireDataWrite } from "@/src/auth/actor.js";
+import type { Db } from "@/src/db/database.js";
+import { invalidInput } from "@/src/errors/app-error.js";
+import type { FeedArgs, FeedPage } from "./change-feed.js";
+import {
+  type Contact,
+  contactFromColumns,
+  contactToColumns,
+  EMPTY_CONTACT,
+  mergeContact,
+} from "./contact.mapper.js";
+import type { EventService } from "./event.service.js";
+import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
+import { RevisionedStore } from "./revisioned-store.js";
+import { collectInput, contactSchema, FieldErrors, parseInput, text } from "./validation.js";
+import { MAX_BULK } from "./visitor.service.js";
+
+type PartnerRow = typeof partners.$inferSelect;
+export type Partner = Omit<PartnerRow, keyof ReturnType<typeof contactToColumns> | "staff"> & {
+  contact: Contact;
+  staff: Contact[];
+};
+
+const partnerFields = {
+  name: text.name,
+  registrationTypeId: z.string().nullish(),
+  reference: text.reference,
+  contact: contactSchema.nullish(),
+  stand: text.short,
+  hall: text.short,
+  website: text.url,
+  description: text.long,
+  staff: z.array(contactSchema).max(1_000).nullish(),
+};
+
+const createPartnerSchema = z.object(partnerFields);
+const updatePartnerSchema = z.object(partnerFields).partial();
+
+export type CreatePartnerInput = z.input<typeof createPartnerSchema>;
+export type UpdatePartnerInput = z.input<typeof updatePartnerSchema>;
+
+const toStaff = (staff: readonly z.infer<typeof contactSchema>[] | null | undefined): StaffValue[] =>
+  (staff ?? []).map((member) => mergeContact(EMPTY_CONTACT, member));
+
+export function toPartner(row: PartnerRow): Partner {
+  const {
+    contactFirstName,
+    contactLastName,
+    contactEmail,
+    contactCompany,
+    contactJobTitle,
+    contactPhone,
+    contactReference,
+    contactAddress,
+    staff,
+    ...rest
+  } = row;
+  return {
+    ...rest,
+    contact: contactFromColumns(row),
+    staff: staff.map((member) => mergeContact(EMPTY_CONTACT, member)),
+  };
+}
+
+export class PartnerService {
+  private readonly store: RevisionedStore<typeof partners>;
+
+  constructor(
+    db: Db,
+    private readonly events: EventService,
+    private readonly registrationTypes: RegistrationTypeService,
+  ) {
+    this.store = new RevisionedStore(db, partners, "Partner");
+  }
+
+  private async scope(actor: OrganisationActor, eventId: string) {
+    await this.events.visible(actor, eventId);
+    return { organisationId: actor.organisationId, eventId };
+  }
+
+  async get(actor: Actor, eventId: string, id: string): Promise<Partner> {
+    const scope = await this.scope(requireDataRead(actor), eventId);
+    return toPartner(await this.store.get(scope, id));
+  }
+
+  async list(actor: Actor, eventId: string, args: FeedArgs): Promise<FeedPage<Partner>> {
+    const scope = await this.scope(requireDataRead(actor), eventId);
+    const page = await this.store.page(scope, {
+      ...args,
+      filter: { ...args.filter, registrationStates: null },
+    });
+    return { ...page, nodes: page.nodes.map(toPartner) };
+  }
+
+  async create(actor: Actor, eventId: string, input: CreatePartnerInput): Promise<Partner> {
+    const [partner] = await this.createMany(actor, eventId, [input], false);
+    return partner!;
+  }
+
+  /** Creates up to MAX_BULK partners in one transaction, all or nothing; errors name `inputs.<index>`. */
+  async createMany(actor: Actor, eventId: string, inputs: readonly CreatePartnerInput[], bulk = true) {
+    const org = requireDataWrite(actor);
+    const scope = await this.scope(org, eventId);
+    if (inputs.length === 0 || inputs.length > MAX_BULK) {
+      throw invalidInput([{ field: "inputs", message: `must hold 1 to ${MAX_BULK} partners` }]);
+    }
+    const errors = new FieldErrors();
+    const types = await this.registrationTypes.usableIn(org, eventId);
+    const values = inputs.map((input, index) => {
+      const prefix = bulk ? `inputs.${index}` : "";
+      const value = collectInput(createPartnerSchema, input, prefix, errors);
+      if (!value) return undefined;
+      this.checkType(types, value.registrationTypeId, errors, prefix);
+      return {
+        name: value.name,
+        registrationTypeId: value.registrationTypeId ?? null,
+        reference: value.reference ?? null,
+        ...contactToColumns(mergeContact(EMPTY_CONTACT, value.contact)),
+        stand: value.stand ?? null,
+        hall: value.hall ?? null,
+        website: value.website ?? null,
+        description: value.description ?? null,
+        staff: toStaff(value.staff),
+      };
+    });
+    errors.throwIfAny();
+    const rows = await this.store.insertMany(
+      scope,
+      values.filter((value) => value !== undefined),
+    );
+    return rows.map(toPartner);
+  }
+
+  async update(actor: Actor, eventId: string, id: string, input: UpdatePartnerInput): Promise<Partner> {
+    const org = requireDataWrite(actor);
+    const scope = await this.scope(org, eventId);
+    const value = parseInput(updatePartnerSchema, input);
+    const errors = new FieldErrors();
+    this.checkType(await this.registrationTypes.usableIn(org, eventId), value.registrationTypeId, errors, "");
+    errors.throwIfAny();
+    const row = await this.store.update(scope, id, (current) => ({
+      ...(value.name !== undefined && { name: value.name }),
+      ...(value.registrationTypeId !== undefined && { registrationTypeId: value.registrationTypeId }),
+      ...(value.reference !== undefined && { reference: value.reference }),
+      ...(value.stand !== undefined && { stand: value.stand }),
+      ...(value.hall !== undefined && { hall: value.hall }),
+      ...(value.website !== undefined && { website: value.website }),
+      ...(value.description !== undefined && { description: value.description }),
+      ...(value.staff !== undefined && { staff: toStaff(value.staff) }),
+      ...contactToColumns(mergeContact(contactFromColumns(current), value.contact)),
+    }));
+    return toPartner(row);
+  }
+
+  async delete(actor: Actor, eventId: string, id: string): Promise<Partner> {
+    const scope = await this.scope(requireDataWrite(actor), eventId);
+    return toPartner(await this.store.delete(scope, id));
+  }
+
+  private checkType(
+    types: Map<string, RegistrationType>,
+    typeId: string | null | undefined,
+    errors: FieldErrors,
+    prefix: string,
+  ) {
+    const field = prefix ? `${prefix}.registrationTypeId` : "registrationTypeId";
+    this.registrationTypes.checkUsable(types, typeId, "PARTNER", errors, field);
+  }
+}

@@ -1,0 +1,125 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { partners, visitors } from "@/schema/tables/index.js";
+import type { Db, Tx } from "@/src/db/database.js";
+import { notFound } from "@/src/errors/app-error.js";
+import { type FeedArgs, type FeedPage, feedQuery, toPage } from "./change-feed.js";
+import { newId } from "./ids.js";
+import { takeRevisions } from "./revision.service.js";
+
+type RevisionedTable = typeof visitors | typeof partners;
+type Row<T extends RevisionedTable> = T["$inferSelect"];
+type Insert<T extends RevisionedTable> = Omit<
+  T["$inferInsert"],
+  "id" | "organisationId" | "eventId" | "revision" | "deleted" | "createdAt" | "updatedAt"
+>;
+type Scope = { organisationId: string; eventId: string };
+
+/**
+ * The storage rules shared by visitors and partners (SPEC section 2): every write takes a new
+ * revision in its own transaction, deletes leave tombstones, lists page in revision order.
+ * Callers (the services) authorise and validate first.
+ */
+export class RevisionedStore<T extends RevisionedTable> {
+  // Both tables share the columns used here; typing them as one keeps drizzle's checks on the rest.
+  private readonly table: typeof visitors;
+
+  constructor(
+    private readonly db: Db,
+    table: T,
+    private readonly label: string,
+  ) {
+    this.table = table as typeof visitors;
+  }
+
+  private key(scope: Scope, id: string, liveOnly: boolean) {
+    return and(
+      eq(this.table.organisationId, scope.organisationId),
+      eq(this.table.eventId, scope.eventId),
+      eq(this.table.id, id),
+      liveOnly ? eq(this.table.deleted, false) : undefined,
+    );
+  }
+
+  async get(scope: Scope, id: string): Promise<Row<T>> {
+    const [row] = await this.db
+      .select()
+      .from(this.table)
+      .where(this.key(scope, id, false));
+    if (!row) throw notFound(this.label);
+    return row as Row<T>;
+  }
+
+  async page(scope: Scope, args: FeedArgs): Promise<FeedPage<Row<T>>> {
+    const query = feedQuery(this.table, scope.organisationId, scope.eventId, args);
+    const rows = await this.db
+      .select()
+      .from(this.table)
+      .where(query.where)
+      .orderBy(asc(this.table.revision))
+      .limit(query.limit);
+    return toPage(rows as Row<T>[], query.pageSize);
+  }
+
+  /** Inserts all values in one statement with consecutive revisions, in input order. */
+  async insertMany(scope: Scope, values: readonly Insert<T>[]): Promise<Row<T>[]> {
+    const now = new Date();
+    return this.db.transaction(async (tx) => {
+      const first = await takeRevisions(tx, values.length);
+      const rows = await tx
+        .insert(this.table)
+        .values(
+          values.map((value, index) => ({
+            ...(value as Insert<typeof visitors>),
+            id: newId(),
+            ...scope,
+            revision: first + index,
+            deleted: false,
+            createdAt: now,
+            updatedAt: now,
+          })),
+        )
+        .returning();
+      return (rows as Row<T>[]).sort((a, b) => a.revision - b.revision);
+    });
+  }
+
+  /** Reads the live record under the revision lock, so `change` merges into the latest version. */
+  async update(
+    scope: Scope,
+    id: string,
+    change: (current: Row<T>, tx: Tx) => Partial<Insert<T>>,
+  ): Promise<Row<T>> {
+    return this.db.transaction(async (tx) => {
+      const revision = await takeRevisions(tx);
+      const [current] = await tx
+        .select()
+        .from(this.table)
+        .where(this.key(scope, id, true));
+      if (!current) throw notFound(this.label);
+      const [row] = await tx
+        .update(this.table)
+        .set({
+          ...(change(current as Row<T>, tx) as Partial<Insert<typeof visitors>>),
+          revision,
+          updatedAt: new Date(),
+        })
+        .where(this.key(scope, id, true))
+        .returning();
+      return row as Row<T>;
+    });
+  }
+
+  /** Soft delete: the tombstone keeps its data and gets a new revision. Deleting twice is NOT_FOUND. */
+  async delete(scope: Scope, id: string): Promise<Row<T>> {
+    return this.db.transaction(async (tx) => {
+      const revision = await takeRevisions(tx);
+      const [row] = await tx
+        .update(this.table)
+        .set({ deleted: true, revision, updatedAt: new Date() })
+        .where(this.key(scope, id, true))
+        .returning();
+      if (!row) throw notFound(this.label);
+      return row as Row<T>;
+    });
+  }
+}

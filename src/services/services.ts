@@ -1,0 +1,30 @@
+import type { Env } from "@/src/config/env.js";
+import type { Db } from "@/src/db/database.js";
+import { EventService } from "./event.service.js";
+import { OrganisationService } from "./organisation.service.js";
+import { PartnerService } from "./partner.service.js";
+import { QuestionService } from "./question.service.js";
+import { RegistrationTypeService } from "./registration-type.service.js";
+import { SessionService } from "./session.service.js";
+import { UserService } from "./user.service.js";
+import { VisitorService } from "./visitor.service.js";
+
+export type Services = ReturnType<typeof createServices>;
+
+/** Wires the domain services; each surface (GraphQL, REST, functions) calls only these. */
+export function createServices(db: Db, env: Env) {
+  const users = new UserService(db);
+  const events = new EventService(db);
+  const registrationTypes = new RegistrationTypeService(db, events);
+  const questions = new QuestionService(db, events);
+  return {
+    users,
+    events,
+    registrationTypes,
+    questions,
+    organisations: new OrganisationService(db, users),
+    sessions: new SessionService(db, users, env.SESSION_TTL_HOURS * 3_600_000),
+    visitors: new VisitorService(db, events, registrationTypes, questions),
+    partners: new PartnerService(db, events, registrationTypes),
+  };
+}

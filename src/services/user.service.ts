@@ -1,0 +1,131 @@
+import { and, asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { users } from "@/schema/tables/index.js";
+import { type Actor, ROLES, type Role, requireAccountManagement, requireUser } from "@/src/auth/actor.js";
+import { hashPassword } from "@/src/auth/password.js";
+import type { Queryable } from "@/src/db/database.js";
+import { conflict, notFound } from "@/src/errors/app-error.js";
+import { newId } from "./ids.js";
+import { parseInput, text } from "./validation.js";
+
+export type User = {
+  id: string;
+  organisationId: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  createdAt: Date;
+};
+
+const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email("must be a valid email address"));
+const passwordSchema = z.string().min(8, "must be at least 8 characters").max(1_000);
+const rolesSchema = z.array(z.enum(ROLES)).min(1, "must name at least one role");
+
+const createUserSchema = z.object({
+  email: emailSchema,
+  name: text.name,
+  password: passwordSchema,
+  roles: rolesSchema,
+});
+const updateUserSchema = z.object({
+  name: text.name.optional(),
+  password: passwordSchema.optional(),
+  roles: rolesSchema.optional(),
+});
+
+export type CreateUserInput = z.input<typeof createUserSchema>;
+export type UpdateUserInput = z.input<typeof updateUserSchema>;
+
+const toUser = (row: typeof users.$inferSelect): User => ({
+  id: row.id,
+  organisationId: row.organisationId,
+  email: row.email,
+  name: row.name,
+  roles: row.roles as Role[],
+  createdAt: row.createdAt,
+});
+
+export class UserService {
+  constructor(private readonly db: Queryable) {}
+
+  /** Creates a user in an organisation; used by account managers and by organisation set-up. */
+  async insert(db: Queryable, organisationId: string, input: CreateUserInput): Promise<User> {
+    const value = parseInput(createUserSchema, input);
+    const existing = await db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.email, value.email))
+      .limit(1);
+    if (existing.length > 0) throw conflict(`A user with email ${value.email} already exists`);
+    const [row] = await db
+      .insert(users)
+      .values({
+        id: newId(),
+        organisationId,
+        email: value.email,
+        name: value.name,
+        roles: [...new Set(value.roles)],
+        passwordHash: await hashPassword(value.password),
+      })
+      .returning();
+    return toUser(row!);
+  }
+
+  async byId(organisationId: string, id: string): Promise<User | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.organisationId, organisationId), eq(users.id, id)));
+    return row && toUser(row);
+  }
+
+  async me(actor: Actor): Promise<User> {
+    const user = requireUser(actor);
+    const found = await this.byId(user.organisationId, user.userId);
+    if (!found) throw notFound("User");
+    return found;
+  }
+
+  async list(actor: Actor): Promise<User[]> {
+    const user = requireAccountManagement(actor);
+    const rows = await this.db
+      .select()
+      .from(users)
+      .where(eq(users.organisationId, user.organisationId))
+      .orderBy(asc(users.email));
+    return rows.map(toUser);
+  }
+
+  async create(actor: Actor, input: CreateUserInput): Promise<User> {
+    const user = requireAccountManagement(actor);
+    return this.insert(this.db, user.organisationId, input);
+  }
+
+  async update(actor: Actor, id: string, input: UpdateUserInput): Promise<User> {
+    const manager = requireAccountManagement(actor);
+    const value = parseInput(updateUserSchema, input);
+    const [row] = await this.db
+      .update(users)
+      .set({
+        ...(value.name !== undefined && { name: value.name }),
+        ...(value.roles !== undefined && { roles: [...new Set(value.roles)] }),
+        ...(value.password !== undefined && { passwordHash: await hashPassword(value.password) }),
+        updatedAt: new Date(),
+      })
+      .where(and(eq(users.organisationId, manager.organisationId), eq(users.id, id)))
+      .returning();
+    if (!row) throw notFound("User");
+    return toUser(row);
+  }
+
+  async delete(actor: Actor, id: string): Promise<User> {
+    const manager = requireAccountManagement(actor);
+    if (manager.userId === id) throw conflict("Users cannot delete themselves");
+    const [row] = await this.db
+      .delete(users)
+      .where(and(eq(users.organisationId, manager.organisationId), eq(users.id, id)))
+      .returning();
+    if (!row) throw notFound("User");
+    return toUser(row);
+  }
+}

@@ -1,0 +1,188 @@
+import { z } from "zod";
+import { REGISTRATION_STATES, type VisitorAnswerValue, visitors } from "@/schema/tables/index.js";
+import { type Actor, type OrganisationActor, requireDataRead, requireDataWrite } from "@/src/auth/actor.js";
+import type { Db } from "@/src/db/database.js";
+import { invalidInput } from "@/src/errors/app-error.js";
+import type { FeedArgs, FeedPage } from "./change-feed.js";
+import {
+  type Contact,
+  contactFromColumns,
+  contactToColumns,
+  EMPTY_CONTACT,
+  mergeContact,
+} from "./contact.mapper.js";
+import type { EventService } from "./event.service.js";
+import type { Question, QuestionService } from "./question.service.js";
+import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
+import { RevisionedStore } from "./revisioned-store.js";
+import { collectInput, contactSchema, FieldErrors, parseInput, text } from "./validation.js";
+
+type VisitorRow = typeof visitors.$inferSelect;
+export type Visitor = Omit<VisitorRow, keyof ReturnType<typeof contactToColumns>> & { contact: Contact };
+
+/** Most records one bulk call may create (all or nothing). */
+export const MAX_BULK = 1_000;
+
+const answerSchema = z
+  .object({
+    questionId: z.string().min(1),
+    answerIds: z.array(z.string()).max(500).nullish(),
+    text: z.string().max(20_000).nullish(),
+  })
+  .strict();
+
+const visitorFields = {
+  registrationState: z.enum(REGISTRATION_STATES),
+  registrationTypeId: z.string().nullish(),
+  reference: text.reference,
+  contact: contactSchema.nullish(),
+  answers: z.array(answerSchema).max(500).nullish(),
+};
+
+// A third party may create a partial registration and complete it later: INVITED unless told otherwise.
+const createVisitorSchema = z.object({
+  ...visitorFields,
+  registrationState: visitorFields.registrationState.default("INVITED"),
+});
+const updateVisitorSchema = z.object(visitorFields).partial();
+
+export type CreateVisitorInput = z.input<typeof createVisitorSchema>;
+export type UpdateVisitorInput = z.input<typeof updateVisitorSchema>;
+
+export function toVisitor(row: VisitorRow): Visitor {
+  const {
+    contactFirstName,
+    contactLastName,
+    contactEmail,
+    contactCompany,
+    contactJobTitle,
+    contactPhone,
+    contactReference,
+    contactAddress,
+    ...rest
+  } = row;
+  return { ...rest, contact: contactFromColumns(row) };
+}
+
+type ValidationContext = { types: Map<string, RegistrationType>; questions: Question[] };
+
+export class VisitorService {
+  private readonly store: RevisionedStore<typeof visitors>;
+
+  constructor(
+    db: Db,
+    private readonly events: EventService,
+    private readonly registrationTypes: RegistrationTypeService,
+    private readonly questions: QuestionService,
+  ) {
+    this.store = new RevisionedStore(db, visitors, "Visitor");
+  }
+
+  private async scope(actor: OrganisationActor, eventId: string) {
+    await this.events.visible(actor, eventId);
+    return { organisationId: actor.organisationId, eventId };
+  }
+
+  async get(actor: Actor, eventId: string, id: string): Promise<Visitor> {
+    const scope = await this.scope(requireDataRead(actor), eventId);
+    return toVisitor(await this.store.get(scope, id));
+  }
+
+  /** One page of the event's change feed, in revision order (SPEC section 2). */
+  async list(actor: Actor, eventId: string, args: FeedArgs): Promise<FeedPage<Visitor>> {
+    const scope = await this.scope(requireDataRead(actor), eventId);
+    const page = await this.store.page(scope, args);
+    return { ...page, nodes: page.nodes.map(toVisitor) };
+  }
+
+  async create(actor: Actor, eventId: string, input: CreateVisitorInput): Promise<Visitor> {
+    const [visitor] = await this.createMany(actor, eventId, [input], false);
+    return visitor!;
+  }
+
+  /**
+   * Creates up to MAX_BULK visitors in one transaction, all or nothing. In bulk, each error names
+   * its input: `inputs.<index>.<field>`.
+   */
+  async createMany(actor: Actor, eventId: string, inputs: readonly CreateVisitorInput[], bulk = true) {
+    const org = requireDataWrite(actor);
+    const scope = await this.scope(org, eventId);
+    if (inputs.length === 0 || inputs.length > MAX_BULK) {
+      throw invalidInput([{ field: "inputs", message: `must hold 1 to ${MAX_BULK} visitors` }]);
+    }
+    const errors = new FieldErrors();
+    const context = await this.validationContext(org, eventId);
+    const values = inputs.map((input, index) => {
+      const prefix = bulk ? `inputs.${index}` : "";
+      const value = collectInput(createVisitorSchema, input, prefix, errors);
+      if (!value) return undefined;
+      return {
+        registrationState: value.registrationState,
+        registrationTypeId: value.registrationTypeId ?? null,
+        reference: value.reference ?? null,
+        ...contactToColumns(mergeContact(EMPTY_CONTACT, value.contact)),
+        answers: this.checkReferences(context, value, errors, prefix),
+      };
+    });
+    errors.throwIfAny();
+    const rows = await this.store.insertMany(
+      scope,
+      values.filter((value) => value !== undefined),
+    );
+    return rows.map(toVisitor);
+  }
+
+  async update(actor: Actor, eventId: string, id: string, input: UpdateVisitorInput): Promise<Visitor> {
+    const org = requireDataWrite(actor);
+    const scope = await this.scope(org, eventId);
+    const value = parseInput(updateVisitorSchema, input);
+    const errors = new FieldErrors();
+    const answers = this.checkReferences(await this.validationContext(org, eventId), value, errors, "");
+    errors.throwIfAny();
+    const row = await this.store.update(scope, id, (current) => ({
+      ...(value.registrationState !== undefined && { registrationState: value.registrationState }),
+      ...(value.registrationTypeId !== undefined && { registrationTypeId: value.registrationTypeId }),
+      ...(value.reference !== undefined && { reference: value.reference }),
+      ...(value.answers !== undefined && { answers }),
+      ...contactToColumns(mergeContact(contactFromColumns(current), value.contact)),
+    }));
+    return toVisitor(row);
+  }
+
+  /** Soft delete: the record stays as a tombstone with a new revision, so syncing clients see it go. */
+  async delete(actor: Actor, eventId: string, id: string): Promise<Visitor> {
+    const scope = await this.scope(requireDataWrite(actor), eventId);
+    return toVisitor(await this.store.delete(scope, id));
+  }
+
+  /** Everything a batch of inputs is checked against, loaded once per call. */
+  private async validationContext(org: OrganisationActor, eventId: string): Promise<ValidationContext> {
+    const [types, questions] = await Promise.all([
+      this.registrationTypes.usableIn(org, eventId),
+      this.questions.forEvent(eventId),
+    ]);
+    return { types, questions };
+  }
+
+  private checkReferences(
+    context: ValidationContext,
+    value: { registrationTypeId?: string | null; answers?: z.infer<typeof answerSchema>[] | null },
+    errors: FieldErrors,
+    prefix: string,
+  ): VisitorAnswerValue[] {
+    const field = (name: string) => (prefix ? `${prefix}.${name}` : name);
+    this.registrationTypes.checkUsable(
+      context.types,
+      value.registrationTypeId,
+      "VISITOR",
+      errors,
+      field("registrationTypeId"),
+    );
+    const answers = (value.answers ?? []).map((answer) => ({
+      questionId: answer.questionId,
+      ...(answer.answerIds != null && { answerIds: answer.answerIds }),
+      ...(answer.text != null && { text: answer.text }),
+    }));
+    return this.questions.checkAnswers(context.questions, answers, errors, field("answers"));
+  }
+}
