@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import type { As, TestApp } from "./harness.js";
+
+const unique = () => randomBytes(4).toString("hex");
+
+export type EventRef = { id: string; name: string };
+
+export async function createEvent(
+  t: TestApp,
+  as?: As,
+  input: Record<string, unknown> = {},
+): Promise<EventRef> {
+  const data = await t.ok<{ createEvent: EventRef }>(
+    "mutation($input: CreateEventInput!) { createEvent(input: $input) { id name } }",
+    {
+      input: {
+        name: `Expo ${unique()}`,
+        start: "2027-03-01T09:00:00Z",
+        end: "2027-03-03T18:00:00Z",
+        timezone: "Europe/Amsterdam",
+        ...input,
+      },
+    },
+    { as },
+  );
+  return data.createEvent;
+}
+
+export async function createRegistrationType(
+  t: TestApp,
+  eventId: string | null,
+  kind: "VISITOR" | "PARTNER" = "VISITOR",
+  as?: As,
+): Promise<string> {
+  const data = await t.ok<{ createRegistrationType: { id: string } }>(
+    "mutation($eventId: ID, $input: CreateRegistrationTypeInput!) { createRegistrationType(eventId: $eventId, input: $input) { id } }",
+    { eventId, input: { name: `Type ${unique()}`, kind } },
+    { as },
+  );
+  return data.createRegistrationType.id;
+}
+
+export const VISITOR_FIELDS = `id eventId registrationState registrationTypeId reference revision deleted createdAt updatedAt
+  contact { firstName lastName email company jobTitle phone reference address { street street2 postalCode city region country } }
+  answers { questionId answerIds text }`;
+
+export type VisitorRef = {
+  id: string;
+  revision: number;
+  deleted: boolean;
+  registrationState: string;
+} & Record<string, unknown>;
+
+export async function createVisitor(
+  t: TestApp,
+  eventId: string,
+  input: Record<string, unknown> = {},
+  as?: As,
+): Promise<VisitorRef> {
+  const data = await t.ok<{ createVisitor: VisitorRef }>(
+    `mutation($eventId: ID!, $input: CreateVisitorInput!) { createVisitor(eventId: $eventId, input: $input) { ${VISITOR_FIELDS} } }`,
+    {
+      eventId,
+      input: {
+        registrationState: "REGISTERED",
+        contact: {
+          firstName: "Ada",
+          lastName: `Lovelace ${unique()}`,
+          email: `ada.${unique()}@example.test`,
+        },
+        ...input,
+      },
+    },
+    { as },
+  );
+  return data.createVisitor;
+}
+
+/** A user with the given roles in the admin's organisation; returns a session token. */
+export async function userWithRoles(t: TestApp, roles: string[], as?: As): Promise<string> {
+  const email = `user.${unique()}@example.test`;
+  await t.ok(
+    "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+    { input: { email, name: "Test User", password: "user-password-1", roles } },
+    { as },
+  );
+  return t.login(email, "user-password-1");
+}
+
+/** A second organisation (created by the operator); returns its admin's session token. */
+export async function otherOrganisation(t: TestApp): Promise<string> {
+  const email = `admin.${unique()}@other.test`;
+  await t.ok(
+    "mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) { organisation { id } } }",
+    { input: { name: `Other ${unique()}`, adminEmail: email, adminPassword: "other-password-1" } },
+    { as: t.operatorToken },
+  );
+  return t.login(email, "other-password-1");
+}

@@ -1,0 +1,113 @@
+import "reflect-metadata";
+import { randomBytes } from "node:crypto";
+import { type Env, loadEnv } from "@/src/config/env.js";
+import { type App, createApp } from "@/src/http/app.js";
+import { createLogger } from "@/src/logger.js";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+
+export type GqlResult<T = Record<string, unknown>> = {
+  status: number;
+  headers: Headers;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> & { code?: string } }[];
+};
+
+/** Who a request runs as: a session token or API key (Bearer), raw headers, or nobody. */
+export type As = string | { headers: Record<string, string> } | null;
+
+export type TestApp = {
+  url: string;
+  app: App;
+  env: Env;
+  db: TestDatabase;
+  operatorToken: string;
+  admin: { email: string; password: string; token: string };
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { as?: As },
+  ): Promise<GqlResult<T>>;
+  /** Like gql, but fails the test on any error and returns the data. */
+  ok<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { as?: As },
+  ): Promise<T>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  login(email: string, password: string): Promise<string>;
+  close(): Promise<void>;
+};
+
+const headersFor = (as: As | undefined, fallback: string): Record<string, string> => {
+  if (as === null) return {};
+  if (as === undefined) return { authorization: `Bearer ${fallback}` };
+  if (typeof as === "string") return { authorization: `Bearer ${as}` };
+  return as.headers;
+};
+
+/**
+ * Boots the whole app (HTTP on a random loopback port) on a fresh database: PGlite by default,
+ * a new database on the PostgreSQL server of DATABASE_URL when it is set.
+ */
+export async function startApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const operatorToken = randomBytes(24).toString("hex");
+  const admin = { email: "admin@example.test", password: "admin-password-1" };
+  const base = loadEnv();
+  const db = await createTestDatabase(overrides.DATABASE_URL ?? base.DATABASE_URL);
+  const env = loadEnv({
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    OPERATOR_TOKEN: operatorToken,
+    ...overrides,
+    ...(db.url && { DATABASE_URL: db.url }),
+  });
+  const app = await createApp({ env, logger: createLogger(env), database: db.database });
+  const port = await app.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${port}`;
+
+  const gql = async <T>(query: string, variables?: Record<string, unknown>, options: { as?: As } = {}) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headersFor(options.as, testApp.admin.token) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Omit<GqlResult<T>, "status" | "headers">;
+    return { status: response.status, headers: response.headers, ...body };
+  };
+
+  const login = async (email: string, password: string) => {
+    const result = await gql<{ login: { token: string } }>(
+      "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }",
+      { email, password },
+      { as: null },
+    );
+    if (!result.data) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
+    return result.data.login.token;
+  };
+
+  const testApp: TestApp = {
+    url,
+    app,
+    env,
+    db,
+    operatorToken,
+    admin: { ...admin, token: "" },
+    gql,
+    async ok<T>(query: string, variables?: Record<string, unknown>, options?: { as?: As }) {
+      const result = await gql<T>(query, variables, options);
+      if (result.errors?.length || !result.data) {
+        throw new Error(`GraphQL failed (${result.status}): ${JSON.stringify(result.errors)}`);
+      }
+      return result.data;
+    },
+    fetch: (path, init) => fetch(`${url}${path}`, init),
+    login,
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+  testApp.admin.token = await login(admin.email, admin.password);
+  return testApp;
+}
