@@ -28,6 +28,8 @@ export const MIGRATIONS_FOLDER = join(
 
 export type Database = {
   db: Db;
+  /** SQL statements sent through drizzle since start; tests use it to prove query counts stay flat. */
+  readonly stats: { queries: number };
   driver: "pglite" | "postgres";
   /** Runs a trivial query; throws when the database is unreachable. */
   ping(): Promise<void>;
@@ -46,10 +48,12 @@ const MIGRATION_LOCK = 7_253_911_004;
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.driver === "postgres") return openPostgres(options.url, options.poolSize ?? 10);
   const client = "client" in options ? options.client : openDataDir(options.dataDir);
-  const db = drizzlePglite(client, { schema: tables });
+  const stats = { queries: 0 };
+  const db = drizzlePglite(client, { schema: tables, logger: counter(stats) });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
     db: db as unknown as Db,
+    stats,
     driver: "pglite",
     ping: async () => {
       await client.query("select 1");
@@ -57,6 +61,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     close: once(() => client.close()),
   };
 }
+
+const counter = (stats: { queries: number }) => ({
+  logQuery() {
+    stats.queries++;
+  },
+});
 
 /** Closing twice (app shutdown, then a test's cleanup) must not throw. */
 function once(close: () => Promise<void>): () => Promise<void> {
@@ -82,9 +92,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     await migrationClient.end();
   }
   const client = postgres(url, { max: poolSize, onnotice: () => {} });
-  const db = drizzlePostgres(client, { schema: tables });
+  const stats = { queries: 0 };
+  const db = drizzlePostgres(client, { schema: tables, logger: counter(stats) });
   return {
     db: db as unknown as Db,
+    stats,
     driver: "postgres",
     ping: async () => {
       await client`select 1`;

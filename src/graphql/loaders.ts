@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import { type Actor, requireOrganisation } from "@/src/auth/actor.js";
 import type { Services } from "@/src/services/services.js";
-import type { Loaders } from "./context.js";
+import type { GraphQLContext, Loaders } from "./context.js";
 
 /** Per-request loaders: a page of 100 visitors resolves its registration types in one query. */
 export function createLoaders(services: Services, actor: Actor): Loaders {
@@ -11,4 +11,8 @@ export function createLoaders(services: Services, actor: Actor): Loaders {
       return ids.map((id) => found.get(id) ?? null);
     }),
   };
+}
+
+export function createContext(services: Services, actor: Actor, requestId: string): GraphQLContext {
+  return { actor, services, loaders: createLoaders(services, actor), requestId };
 }

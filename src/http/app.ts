@@ -11,7 +11,8 @@ import { AppError, unauthenticated } from "@/src/errors/app-error.js";
 import { type PublicError, toPublicError } from "@/src/errors/error-body.js";
 import { createApolloServer } from "@/src/graphql/apollo.js";
 import type { GraphQLContext } from "@/src/graphql/context.js";
-import { createLoaders } from "@/src/graphql/loaders.js";
+import { createExecutor, type GraphQLExecutor } from "@/src/graphql/executor.js";
+import { createContext } from "@/src/graphql/loaders.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
 import { createServices, type Services } from "@/src/services/services.js";
 import { playgroundRouter } from "./playground.js";
@@ -25,6 +26,8 @@ declare module "express-serve-static-core" {
 
 export type App = {
   server: Server;
+  /** Runs a GraphQL operation in-process as an actor (for the REST layer and functions). */
+  graphql: GraphQLExecutor;
   services: Services;
   database: Database;
   logger: Logger;
@@ -96,15 +99,14 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
   const schema = await graphqlSchema();
   const apollo = createApolloServer({ schema, env, logger, httpServer: server });
   await apollo.start();
+  const graphql = createExecutor(apollo, services);
   app.use(
     "/graphql",
     express.json({ limit: env.BODY_LIMIT_BYTES }),
     authenticate,
     expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<GraphQLContext> => {
-        const actor = res.locals.actor ?? { kind: "anonymous" };
-        return { actor, services, loaders: createLoaders(services, actor), requestId: String(req.id) };
-      },
+      context: async ({ req, res }): Promise<GraphQLContext> =>
+        createContext(services, res.locals.actor ?? { kind: "anonymous" }, String(req.id)),
     }),
   );
 
@@ -122,6 +124,7 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
 
   return {
     server,
+    graphql,
     services,
     database,
     logger,
