@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { expressMiddleware } from "@as-integrations/express5";
+import { createCompatRouter } from "@/compat/compat.router.js";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
@@ -88,11 +89,10 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
 
   app.use(playgroundRouter());
 
+  const authenticateRequest = (req: Request) =>
+    authenticator.authenticate({ authorization: req.headers.authorization, ip: clientIp(req) });
   const authenticate: RequestHandler = async (req, res, next) => {
-    res.locals.actor = await authenticator.authenticate({
-      authorization: req.headers.authorization,
-      ip: clientIp(req),
-    });
+    res.locals.actor = await authenticateRequest(req);
     next();
   };
 
@@ -109,6 +109,8 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
         createContext(services, res.locals.actor ?? { kind: "anonymous" }, String(req.id)),
     }),
   );
+
+  app.use(createCompatRouter({ env, graphql, authenticate: authenticateRequest }));
 
   app.use((req, res) => {
     const error = toPublicError(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`));

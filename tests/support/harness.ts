@@ -62,7 +62,10 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
     ...overrides,
     ...(db.url && { DATABASE_URL: db.url }),
   });
-  const app = await createApp({ env, logger: createLogger(env), database: db.database });
+  const app = await createApp({ env, logger: createLogger(env), database: db.database }).catch(async (error) => {
+    await db.drop();
+    throw error;
+  });
   const port = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
 
