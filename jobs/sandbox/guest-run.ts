@@ -283,15 +283,27 @@ export async function runGuest(
   heap.limitTo(baselineBytes + run.limits.memoryBytes);
   const session = new GuestSession(quickjs, heap, run, io);
   let outcome: Outcome;
-  let healthy = true;
   try {
     outcome = await session.execute();
   } catch (error) {
-    healthy = false;
-    outcome = {
-      status: "FAILED",
-      error: `sandbox error: ${error instanceof Error ? error.message : String(error)}`,
-    };
+    // Thrown by the host, not the guest. QuickJS's C stack is left mid-call, so teardown is skipped
+    // (it would trip QuickJS's leak assertions) and the worker is replaced.
+    return { outcome: hostFailure(error), healthy: false };
   }
-  return { outcome, healthy: session.dispose() && healthy };
+  return { outcome, healthy: session.dispose() };
+}
+
+/** Deeply nested source can exhaust V8's stack inside WebAssembly before QuickJS's own check. */
+export function isHostStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+function hostFailure(error: unknown): Outcome {
+  if (isHostStackOverflow(error)) {
+    return { status: "FAILED", error: "InternalError: stack overflow (the code is nested too deeply)" };
+  }
+  return {
+    status: "FAILED",
+    error: `sandbox error: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }

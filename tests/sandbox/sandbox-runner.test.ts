@@ -214,6 +214,13 @@ describe("sandbox runner: limits", () => {
     await assertNextRunWorks();
   });
 
+  it("ends deeply nested source as FAILED, even when it exhausts the worker's own stack", async () => {
+    const result = await run(fn(`return eval("${"[".repeat(50_000)}${"]".repeat(50_000)}").length;`));
+    assert.equal(result.status, "FAILED");
+    assert.match(result.error ?? "", /stack overflow/);
+    await assertNextRunWorks();
+  });
+
   it("refuses a single allocation over the memory limit", async () => {
     const result = await run(fn("return 'x'.repeat(2 ** 28).length;"));
     assert.equal(result.status, "OUT_OF_MEMORY");
