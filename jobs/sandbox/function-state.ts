@@ -5,7 +5,7 @@ export class StateLimitError extends Error {
   override name = "StateLimitError";
 }
 
-export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
 
 const refusal = (name: string, bytes: number, limitBytes: number) =>
   new StateLimitError(

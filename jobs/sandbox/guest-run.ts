@@ -8,10 +8,8 @@ import {
 } from "quickjs-emscripten";
 import type { GuestHeap } from "./guest-heap.js";
 import { GUEST_PRELUDE } from "./guest-prelude.js";
-import type { HostOp, Outcome, WorkerLimits } from "./sandbox-protocol.js";
+import type { CallReply, HostOp, Outcome, WorkerLimits } from "./sandbox-protocol.js";
 import type { GuestContext } from "./sandbox-types.js";
-
-export type CallReply = { ok: true; json?: string } | { ok: false; error: string };
 
 /** The worker's side of host calls: log lines go out at once, calls answer later. */
 export type GuestIo = {
@@ -21,7 +19,7 @@ export type GuestIo = {
 
 export type GuestRun = { code: string; ctx: GuestContext; limits: WorkerLimits };
 
-export const LOG_TRUNCATED_MARKER = "[logs truncated]\n";
+const LOG_TRUNCATED_MARKER = "[logs truncated]\n";
 
 const STACK_BYTES = 256 * 1024;
 const HOST_OPS: ReadonlySet<string> = new Set<HostOp>(["graphql", "stateGet", "stateSet", "fetch"]);
@@ -30,7 +28,7 @@ const MAX_CALL_CHARS = 8 * 1024 * 1024;
 const STACK_LINES = 8;
 
 /** Cuts text to at most maxBytes of UTF-8 without splitting a character. */
-export function truncateUtf8(text: string, maxBytes: number): string {
+function truncateUtf8(text: string, maxBytes: number): string {
   const bytes = Buffer.from(text, "utf8");
   if (bytes.length <= maxBytes) return text;
   let end = Math.max(0, maxBytes);

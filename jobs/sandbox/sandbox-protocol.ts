@@ -9,6 +9,9 @@ export type WorkerLimits = { memoryBytes: number; timeoutMs: number; maxLogBytes
 /** How a run ended inside the worker; the value travels as JSON text. */
 export type Outcome = { status: RunStatus; json?: string; error?: string };
 
+/** The main thread's answer to a host call: JSON text (absent for undefined) or an error message. */
+export type CallReply = { ok: true; json?: string } | { ok: false; error: string };
+
 export type ToWorker =
   | { type: "run"; runId: number; code: string; ctx: GuestContext; limits: WorkerLimits }
   | { type: "reply"; runId: number; callId: number; ok: true; json?: string }

@@ -3,9 +3,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { z } from "zod";
 import { checkStateEntry } from "./function-state.js";
-import type { CallReply } from "./guest-run.js";
 import { type FetchPolicy, type FetchResponse, safeFetch } from "./safe-fetch.js";
-import type { FromWorker, HostOp, Outcome, ToWorker } from "./sandbox-protocol.js";
+import type { CallReply, FromWorker, HostOp, Outcome, ToWorker } from "./sandbox-protocol.js";
 import type { JsonValue, RunHooks, RunInput, RunResult } from "./sandbox-types.js";
 
 export type SandboxRunnerOptions = {
@@ -25,7 +24,8 @@ const WORKER_URL = new URL(`./sandbox-worker${extname(fileURLToPath(import.meta.
 
 /**
  * Worker code, evaluated. Node 20 does not apply `--import tsx` to a worker's own entry module, so
- * TypeScript workers register tsx's loader first and then import their entry.
+ * TypeScript workers register tsx's loader first and then import their entry. Workers get no
+ * inherited execArgv: an inherited `--import tsx` would load a second copy of the loader.
  */
 const BOOTSTRAP = WORKER_URL.pathname.endsWith(".ts")
   ? `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
@@ -126,7 +126,7 @@ export class SandboxRunner {
   }
 
   private spawn(): void {
-    const worker = new Worker(BOOTSTRAP, { eval: true });
+    const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [] });
     const slot: Slot = { worker, ready: false, baselineBytes: 0, heapBytes: 0 };
     this.slots.add(slot);
     worker.unref();
@@ -191,7 +191,8 @@ export class SandboxRunner {
       if (!job) return;
       if (!slot.ready || slot.run) continue;
       // Memory a QuickJS module has grown to stays usable by later runs: a worker grown past this
-      // run's limit (by a run with a larger one) is replaced rather than given the run.
+      // run's limit (by a run with a larger limit, or by host-side copies after running out of
+      // memory) is replaced rather than given the run.
       if (slot.heapBytes - slot.baselineBytes > job.input.limits.memoryBytes) {
         this.retire(slot);
         continue;

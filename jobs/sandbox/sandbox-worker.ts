@@ -1,7 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import { loadCappedQuickJS } from "./guest-heap.js";
-import { type CallReply, runGuest } from "./guest-run.js";
-import type { FromWorker, ToWorker } from "./sandbox-protocol.js";
+import { runGuest } from "./guest-run.js";
+import type { CallReply, FromWorker, ToWorker } from "./sandbox-protocol.js";
 
 /**
  * Sandbox worker thread: loads QuickJS once, then runs one function at a time as the runner asks.

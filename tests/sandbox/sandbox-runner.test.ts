@@ -195,6 +195,17 @@ describe("sandbox runner: limits", () => {
     await assertNextRunWorks();
   });
 
+  it("holds a run to its own memory limit after a run with a larger one", async () => {
+    const hoard = fn(
+      "const hoard = []; for (let i = 0; i < 100; i++) hoard.push('x'.repeat(1 << 20) + i); return hoard.length;",
+    );
+    const large = await run(hoard, { limits: { memoryBytes: 256 * 1024 * 1024, timeoutMs: 5_000 } });
+    assert.equal(large.status, "SUCCEEDED", large.error);
+    const small = await run(hoard, { limits: { memoryBytes: 32 * 1024 * 1024, timeoutMs: 5_000 } });
+    assert.equal(small.status, "OUT_OF_MEMORY");
+    await assertNextRunWorks();
+  });
+
   it("ends many small allocations as OUT_OF_MEMORY too", async () => {
     const result = await run(
       fn("const hoard = []; while (true) hoard.push({ n: hoard.length, list: [1, 2, 3] });"),
