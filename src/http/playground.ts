@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type Router } from "express";
+import { AppError } from "@/src/errors/app-error.js";
 
 const ASSETS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "assets", "graphiql");
 export const PLAYGROUND_ASSETS_PATH = "/graphql/assets";
@@ -53,7 +54,10 @@ export function playgroundRouter(): Router {
   }
   router.use(
     PLAYGROUND_ASSETS_PATH,
-    express.static(ASSETS, { immutable: true, maxAge: "7d", fallthrough: false }),
+    express.static(ASSETS, { immutable: true, maxAge: "7d" }),
+    // A missing asset is a 404 here: it must not fall through to `/graphql` (whose mount also
+    // matches this path), and serve-static's own 404 error would surface as a 500.
+    (req, _res, next) => next(new AppError("NOT_FOUND", `No playground asset at ${req.originalUrl}`)),
   );
   router.get("/graphql", (req, res, next) => {
     if (
