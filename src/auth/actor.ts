@@ -13,6 +13,7 @@ export type Actor =
       /** Empty: every event of the organisation. */
       eventIds: string[];
       canWrite: boolean;
+      limits: { perMinute: number; concurrency: number };
     }
   | { kind: "operator" }
   | { kind: "anonymous" };

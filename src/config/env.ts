@@ -71,6 +71,10 @@ const envSchema = z
         .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
         .optional(),
     ),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
+      .default("visit"),
     ADMIN_EMAIL: optionalString.pipe(z.email("must be an email address").optional()),
     ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").optional()),
     ORG_NAME: z.string().trim().min(1).default("Default"),
@@ -85,6 +89,9 @@ const envSchema = z
     RATE_LIMIT_PER_MINUTE: int(600, 1),
     RATE_LIMIT_CONCURRENCY: int(20, 1),
     STATS_FLUSH_MS: int(5_000, 50, 60_000),
+    STATS_MINUTE_RETENTION_DAYS: int(35, 1, 400),
+    STATS_DAY_RETENTION_DAYS: int(800, 400),
+    API_KEY_CACHE_TTL_MS: int(60_000, 0),
     FUNCTION_INTERVAL_MS: int(540_000, 1_000),
     FUNCTION_FETCH_ALLOW: commaList,
     FUNCTION_MEMORY_MB: int(64, 8, 1024),

@@ -18,7 +18,11 @@ export type GraphQLOutcome = { data: Record<string, unknown> | null; errors: Gra
  * depth and cost limits, error masking) as the given actor. The legacy REST layer and user
  * functions use this: no HTTP hop, one set of rules.
  */
-export type GraphQLExecutor = (request: GraphQLRequest, actor: Actor, requestId: string) => Promise<GraphQLOutcome>;
+export type GraphQLExecutor = (
+  request: GraphQLRequest,
+  actor: Actor,
+  requestId: string,
+) => Promise<GraphQLOutcome>;
 
 export function createExecutor(apollo: ApolloServer<GraphQLContext>, services: Services): GraphQLExecutor {
   return async (request, actor, requestId) => {
@@ -27,6 +31,9 @@ export function createExecutor(apollo: ApolloServer<GraphQLContext>, services: S
     });
     if (response.body.kind !== "single") throw new Error("incremental delivery is not supported in-process");
     const { data, errors } = response.body.singleResult;
-    return { data: (data as Record<string, unknown> | null | undefined) ?? null, errors: errors ? [...errors] : [] };
+    return {
+      data: (data as Record<string, unknown> | null | undefined) ?? null,
+      errors: errors ? [...errors] : [],
+    };
   };
 }

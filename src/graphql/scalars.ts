@@ -22,3 +22,5 @@ export const RevisionScalar = new GraphQLScalarType({
     throw new TypeError("Revision must be an integer literal");
   },
 });
+
+export { GraphQLJSON as JSONScalar } from "graphql-scalars";

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { ApiKeyResolver } from "./resolvers/api-key.resolver.js";
 import { EventResolver } from "./resolvers/event.resolver.js";
 import { IdentityResolver } from "./resolvers/identity.resolver.js";
 import { PartnerResolver } from "./resolvers/partner.resolver.js";
@@ -15,6 +16,7 @@ export const RESOLVERS = [
   QuestionResolver,
   VisitorResolver,
   PartnerResolver,
+  ApiKeyResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

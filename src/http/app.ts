@@ -1,14 +1,14 @@
 import { createServer, type Server } from "node:http";
 import { expressMiddleware } from "@as-integrations/express5";
-import { createCompatRouter } from "@/compat/compat.router.js";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
+import { createCompatRouter } from "@/compat/compat.router.js";
 import type { Actor } from "@/src/auth/actor.js";
 import { Authenticator } from "@/src/auth/authenticator.js";
 import type { Env } from "@/src/config/env.js";
 import type { Database } from "@/src/db/database.js";
-import { AppError, unauthenticated } from "@/src/errors/app-error.js";
+import { AppError } from "@/src/errors/app-error.js";
 import { type PublicError, toPublicError } from "@/src/errors/error-body.js";
 import { createApolloServer } from "@/src/graphql/apollo.js";
 import type { GraphQLContext } from "@/src/graphql/context.js";
@@ -16,6 +16,8 @@ import { createExecutor, type GraphQLExecutor } from "@/src/graphql/executor.js"
 import { createContext } from "@/src/graphql/loaders.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
 import { createServices, type Services } from "@/src/services/services.js";
+import { type CallType, UsageRecorder } from "@/src/services/usage-recorder.js";
+import { createInfrastructure } from "./infrastructure.js";
 import { playgroundRouter } from "./playground.js";
 import { requestId } from "./request-id.js";
 
@@ -27,6 +29,7 @@ declare module "express-serve-static-core" {
 
 export type App = {
   server: Server;
+  usage: UsageRecorder;
   /** Runs a GraphQL operation in-process as an actor (for the REST layer and functions). */
   graphql: GraphQLExecutor;
   services: Services;
@@ -51,14 +54,24 @@ function graphqlErrorBody(error: PublicError) {
 
 export async function createApp(options: { env: Env; logger: Logger; database: Database }): Promise<App> {
   const { env, logger, database } = options;
-  const services = createServices(database.db, env);
+  const infrastructure = createInfrastructure(env, logger);
+  const services = createServices(database.db, env, infrastructure.bus);
+  const usage = new UsageRecorder(database.db, logger, () =>
+    services.apiKeys.touch(services.apiKeyVerifier.takeLastUsed()),
+  );
+  usage.start(env.STATS_FLUSH_MS);
+  const pruneUsage = () =>
+    usage
+      .prune(env.STATS_MINUTE_RETENTION_DAYS, env.STATS_DAY_RETENTION_DAYS)
+      .catch((error) => logger.warn({ err: error }, "usage pruning failed"));
+  const pruneTimer = setInterval(pruneUsage, 3_600_000).unref();
   await services.organisations.bootstrap(
     { orgName: env.ORG_NAME, adminEmail: env.ADMIN_EMAIL, adminPassword: env.ADMIN_PASSWORD },
     logger,
   );
-  const authenticator = new Authenticator(services.sessions, env.OPERATOR_TOKEN, async () => {
-    throw unauthenticated("UNKNOWN_KEY", "Unknown API key");
-  });
+  const authenticator = new Authenticator(services.sessions, env.OPERATOR_TOKEN, (secret, ip) =>
+    services.apiKeyVerifier.verify(secret, ip),
+  );
 
   const app = express();
   app.disable("x-powered-by");
@@ -74,23 +87,43 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
     }),
   );
 
+  // Every authenticated call is counted when its response is finished, off the request's path.
+  app.use((req, res, next) => {
+    const type = callTypeOf(req.path);
+    if (type)
+      res.on("finish", () => res.locals.actor && usage.record(res.locals.actor, type, res.statusCode));
+    next();
+  });
+
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   app.get("/readyz", async (req, res) => {
     try {
       await database.ping();
-      res.json({ status: "ready", database: "ok" });
+      res.json({ status: "ready", database: "ok", ...(await infrastructure.ping()) });
     } catch (error) {
       req.log.warn({ err: error }, "readiness check failed");
-      res.status(503).json({ status: "unavailable", database: "unreachable" });
+      res.status(503).json({ status: "unavailable" });
     }
   });
 
   app.use(playgroundRouter());
 
-  const authenticateRequest = (req: Request) =>
-    authenticator.authenticate({ authorization: req.headers.authorization, ip: clientIp(req) });
+  // The one verification path of every surface: who is calling, then that key's rate limits.
+  const authenticateRequest = async (req: Request): Promise<Actor> => {
+    const actor = await authenticator.authenticate({
+      authorization: req.headers.authorization,
+      ip: clientIp(req),
+    });
+    const res = req.res!;
+    res.locals.actor = actor;
+    if (actor.kind === "apiKey") {
+      const release = await infrastructure.rateLimiter.acquire(actor.apiKeyId, actor.limits);
+      res.once("close", release);
+    }
+    return actor;
+  };
   const authenticate: RequestHandler = async (req, res, next) => {
     res.locals.actor = await authenticateRequest(req);
     next();
@@ -126,6 +159,7 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
 
   return {
     server,
+    usage,
     graphql,
     services,
     database,
@@ -141,9 +175,20 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
     async close() {
       // Apollo's drain plugin closes the HTTP server and waits for in-flight requests.
       await apollo.stop();
+      clearInterval(pruneTimer);
+      await usage.stop();
+      await infrastructure.close();
       await database.close();
     },
   };
+}
+
+function callTypeOf(path: string): CallType | undefined {
+  if (path === "/graphql") return "GRAPHQL";
+  if (path.startsWith("/json/")) return "JSON";
+  if (path.startsWith("/xml/")) return "XML";
+  if (path.startsWith("/functions/")) return "FUNCTION";
+  return undefined;
 }
 
 export function clientIp(req: Request): string {

@@ -1,24 +1,35 @@
+import { ApiKeyVerifier } from "@/src/auth/api-key-verifier.js";
 import type { Env } from "@/src/config/env.js";
 import type { Db } from "@/src/db/database.js";
+import type { InvalidationBus } from "@/src/redis/invalidation-bus.js";
+import { ApiKeyService } from "./api-key.service.js";
 import { EventService } from "./event.service.js";
 import { OrganisationService } from "./organisation.service.js";
 import { PartnerService } from "./partner.service.js";
 import { QuestionService } from "./question.service.js";
 import { RegistrationTypeService } from "./registration-type.service.js";
 import { SessionService } from "./session.service.js";
+import { StatisticsService } from "./statistics.service.js";
 import { UserService } from "./user.service.js";
 import { VisitorService } from "./visitor.service.js";
 
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires the domain services; each surface (GraphQL, REST, functions) calls only these. */
-export function createServices(db: Db, env: Env) {
+export function createServices(db: Db, env: Env, bus: InvalidationBus) {
   const users = new UserService(db);
+  const apiKeyVerifier = new ApiKeyVerifier(db, bus, {
+    cacheTtlMs: env.API_KEY_CACHE_TTL_MS,
+    defaults: { perMinute: env.RATE_LIMIT_PER_MINUTE, concurrency: env.RATE_LIMIT_CONCURRENCY },
+  });
   const events = new EventService(db);
   const registrationTypes = new RegistrationTypeService(db, events);
   const questions = new QuestionService(db, events);
   return {
     users,
+    apiKeyVerifier,
+    apiKeys: new ApiKeyService(db, apiKeyVerifier),
+    statistics: new StatisticsService(db, env.STATS_MINUTE_RETENTION_DAYS),
     events,
     registrationTypes,
     questions,

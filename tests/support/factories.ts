@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { As, TestApp } from "./harness.js";
+import type { As, GqlResult, TestApp } from "./harness.js";
 
 const unique = () => randomBytes(4).toString("hex");
 
@@ -96,4 +96,57 @@ export async function otherOrganisation(t: TestApp): Promise<string> {
     { as: t.operatorToken },
   );
   return t.login(email, "other-password-1");
+}
+
+export const PARTNER_FIELDS = `id eventId name registrationTypeId reference stand hall website description revision deleted createdAt updatedAt
+  contact { firstName lastName email company jobTitle phone reference address { street street2 postalCode city region country } }
+  staff { firstName lastName email company jobTitle phone reference address { street street2 postalCode city region country } }`;
+
+export type PartnerRef = { id: string; revision: number; deleted: boolean; name: string } & Record<
+  string,
+  unknown
+>;
+
+export async function createPartner(
+  t: TestApp,
+  eventId: string,
+  input: Record<string, unknown> = {},
+  as?: As,
+): Promise<PartnerRef> {
+  const data = await t.ok<{ createPartner: PartnerRef }>(
+    `mutation($eventId: ID!, $input: CreatePartnerInput!) { createPartner(eventId: $eventId, input: $input) { ${PARTNER_FIELDS} } }`,
+    { eventId, input: { name: `Partner ${unique()}`, ...input } },
+    { as },
+  );
+  return data.createPartner;
+}
+
+export type QuestionRef = { id: string; kind: string; answers: { id: string; text: string }[] };
+
+/** A question of an event; choice questions get the given answers (default: two). */
+export async function createQuestion(
+  t: TestApp,
+  eventId: string,
+  kind: "SINGLE_CHOICE" | "MULTIPLE_CHOICE" | "TEXT",
+  answers: string[] = kind === "TEXT" ? [] : ["Yes", "No"],
+  as?: As,
+): Promise<QuestionRef> {
+  const data = await t.ok<{ createQuestion: QuestionRef }>(
+    "mutation($eventId: ID!, $input: CreateQuestionInput!) { createQuestion(eventId: $eventId, input: $input) { id kind answers { id text } } }",
+    { eventId, input: { text: `Question ${unique()}`, kind, answers: answers.map((text) => ({ text })) } },
+    { as },
+  );
+  return data.createQuestion;
+}
+
+/** The failure of a whole operation, reduced to what clients rely on (status, code, reason, named fields). */
+export function failure(result: GqlResult) {
+  const error = result.errors?.[0];
+  return {
+    status: result.status,
+    code: error?.extensions?.code,
+    reason: error?.extensions?.reason,
+    fields: ((error?.extensions?.errors ?? []) as { field: string }[]).map((entry) => entry.field).sort(),
+    data: result.data ?? null,
+  };
 }

@@ -59,13 +59,18 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     OPERATOR_TOKEN: operatorToken,
+    // Unique per app: tests share one Redis and must not see each other's keys.
+    REDIS_PREFIX: `visit-test-${randomBytes(6).toString("hex")}`,
+    STATS_FLUSH_MS: "100",
     ...overrides,
     ...(db.url && { DATABASE_URL: db.url }),
   });
-  const app = await createApp({ env, logger: createLogger(env), database: db.database }).catch(async (error) => {
-    await db.drop();
-    throw error;
-  });
+  const app = await createApp({ env, logger: createLogger(env), database: db.database }).catch(
+    async (error) => {
+      await db.drop();
+      throw error;
+    },
+  );
   const port = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
 
