@@ -101,7 +101,11 @@ describe("configuration (SPEC section 8)", () => {
   });
 
   it("refuses ADMIN_EMAIL and ADMIN_PASSWORD one without the other", () => {
-    for (const vars of [{ ADMIN_EMAIL: "admin@example.test" }, { ADMIN_PASSWORD: "long-enough-1" }]) {
+    const halves: Record<string, string>[] = [
+      { ADMIN_EMAIL: "admin@example.test" },
+      { ADMIN_PASSWORD: "long-enough-1" },
+    ];
+    for (const vars of halves) {
       assert.throws(
         () => envWith(vars),
         (error: unknown) =>
@@ -138,9 +142,7 @@ describe("configuration (SPEC section 8)", () => {
         output += chunk;
       });
       const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      const [code] = (await new Promise((resolve) => child.once("exit", (...args) => resolve(args)))) as [
-        number | null,
-      ];
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
       clearTimeout(timer);
       assert.notEqual(code, 0, "non-zero exit");
       assert.notEqual(code, null, "exited by itself");
