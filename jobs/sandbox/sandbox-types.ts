@@ -26,6 +26,8 @@ export type GuestContext = {
   /** ISO timestamp of the function's last successful run, or null. */
   lastSuccessAt: string | null;
   request?: GuestRequest;
+  /** The `input` of a MANUAL run (runFunction), when given. */
+  input?: JsonValue;
 };
 
 export type RunInput = {

@@ -2,6 +2,8 @@ export * from "./api-key.table.js";
 export * from "./api-key-audit.table.js";
 export * from "./api-usage.table.js";
 export * from "./event.table.js";
+export * from "./function.table.js";
+export * from "./function-run.table.js";
 export * from "./organisation.table.js";
 export * from "./partner.table.js";
 export * from "./question.table.js";

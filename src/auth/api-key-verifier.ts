@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, type SQL } from "drizzle-orm";
 import { type ApiKeyRow, apiKeys } from "@/schema/tables/index.js";
 import type { Actor } from "@/src/auth/actor.js";
 import { isWellFormedApiKey } from "@/src/auth/api-key-format.js";
@@ -49,16 +49,35 @@ export class ApiKeyVerifier {
       );
     }
     const hash = sha256(secret);
-    const key = this.fresh(this.cache.get(hash)) ?? (await this.load(hash));
+    const key = this.fresh(this.cache.get(hash)) ?? (await this.load(eq(apiKeys.secretHash, hash)));
     if (!key) throw unauthenticated("UNKNOWN_KEY", "Unknown API key");
-    const { row } = key;
+    if (!key.allowList.allows(ip)) {
+      this.checkUsable(key.row);
+      throw unauthenticated("IP_NOT_ALLOWED", `This API key may not be used from ${ip}`);
+    }
+    return this.actorOf(key.row);
+  }
+
+  /**
+   * The actor of a key known by id, for calls made in-process on its behalf (a function's
+   * `visit.graphql`): state and expiry apply; there is no caller IP to check.
+   */
+  async actorForKey(id: string): Promise<Actor> {
+    const cached = this.fresh([...this.cache.values()].find((entry) => entry.row.id === id));
+    const key = cached ?? (await this.load(eq(apiKeys.id, id)));
+    if (!key) throw unauthenticated("UNKNOWN_KEY", "The function's API key no longer exists");
+    return this.actorOf(key.row);
+  }
+
+  private checkUsable(row: ApiKeyRow) {
     if (row.state !== "ACTIVE") throw unauthenticated("KEY_DISABLED", "This API key is disabled");
     if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
       throw unauthenticated("KEY_EXPIRED", "This API key has expired");
     }
-    if (!key.allowList.allows(ip)) {
-      throw unauthenticated("IP_NOT_ALLOWED", `This API key may not be used from ${ip}`);
-    }
+  }
+
+  private actorOf(row: ApiKeyRow): Actor {
+    this.checkUsable(row);
     this.lastUsed.set(row.id, new Date());
     return {
       kind: "apiKey",
@@ -100,12 +119,12 @@ export class ApiKeyVerifier {
     for (const [hash, entry] of this.cache) if (entry.row.id === keyId) this.cache.delete(hash);
   }
 
-  private async load(hash: string): Promise<CachedKey | undefined> {
+  private async load(where: SQL): Promise<CachedKey | undefined> {
     const epoch = this.epoch;
-    const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.secretHash, hash));
+    const [row] = await this.db.select().from(apiKeys).where(where);
     if (!row) return undefined;
     const entry = { row, allowList: new IpAllowList(row.allowedIps), cachedAt: Date.now() };
-    if (epoch === this.epoch) this.cache.set(hash, entry);
+    if (epoch === this.epoch) this.cache.set(row.secretHash, entry);
     return entry;
   }
 }

@@ -38,6 +38,7 @@ export type ErrorReason =
   | "READ_ONLY_KEY"
   | "MISSING_ROLE"
   | "OPERATOR_ONLY"
+  | "NOT_FUNCTION_KEY"
   | "QUERY_TOO_DEEP"
   | "QUERY_TOO_COMPLEX";
 

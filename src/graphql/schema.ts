@@ -3,6 +3,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphq
 import { buildSchema } from "type-graphql";
 import { ApiKeyResolver } from "./resolvers/api-key.resolver.js";
 import { EventResolver } from "./resolvers/event.resolver.js";
+import { FunctionResolver } from "./resolvers/function.resolver.js";
 import { IdentityResolver } from "./resolvers/identity.resolver.js";
 import { PartnerResolver } from "./resolvers/partner.resolver.js";
 import { QuestionResolver } from "./resolvers/question.resolver.js";
@@ -17,6 +18,7 @@ export const RESOLVERS = [
   VisitorResolver,
   PartnerResolver,
   ApiKeyResolver,
+  FunctionResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -4,12 +4,17 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler } 
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { createCompatRouter } from "@/compat/compat.router.js";
+import { FunctionRunner } from "@/jobs/function-runner.js";
+import { runnerOptionsFromEnv } from "@/jobs/sandbox/sandbox-config.js";
+import { SandboxRunner } from "@/jobs/sandbox/sandbox-runner.js";
+import { createTaskScheduler } from "@/jobs/scheduler/create-task-scheduler.js";
 import type { Actor } from "@/src/auth/actor.js";
 import { Authenticator } from "@/src/auth/authenticator.js";
 import type { Env } from "@/src/config/env.js";
 import type { Database } from "@/src/db/database.js";
 import { AppError } from "@/src/errors/app-error.js";
 import { type PublicError, toPublicError } from "@/src/errors/error-body.js";
+import { ERROR_CODES } from "@/src/errors/error-code.js";
 import { createApolloServer } from "@/src/graphql/apollo.js";
 import type { GraphQLContext } from "@/src/graphql/context.js";
 import { createExecutor, type GraphQLExecutor } from "@/src/graphql/executor.js";
@@ -17,6 +22,7 @@ import { createContext } from "@/src/graphql/loaders.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
 import { createServices, type Services } from "@/src/services/services.js";
 import { type CallType, UsageRecorder } from "@/src/services/usage-recorder.js";
+import { functionsRouter } from "./functions.router.js";
 import { createInfrastructure } from "./infrastructure.js";
 import { playgroundRouter } from "./playground.js";
 import { requestId } from "./request-id.js";
@@ -49,6 +55,18 @@ function graphqlErrorBody(error: PublicError) {
         extensions: { code: error.code, ...(error.reason && { reason: error.reason }) },
       },
     ],
+  };
+}
+
+/** The problem+json body of SPEC section 5, for the non-GraphQL routes of the core. */
+function problemBody(error: PublicError) {
+  return {
+    status: error.status,
+    title: ERROR_CODES[error.code].title,
+    errorCode: error.code,
+    detail: error.message,
+    ...(error.reason && { reason: error.reason }),
+    ...error.details,
   };
 }
 
@@ -145,6 +163,29 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
 
   app.use(createCompatRouter({ env, graphql, authenticate: authenticateRequest }));
 
+  const sandbox = new SandboxRunner(runnerOptionsFromEnv(env));
+  const runner = new FunctionRunner({
+    env,
+    logger,
+    sandbox,
+    functions: services.functions,
+    verifier: services.apiKeyVerifier,
+    graphql,
+    rateLimiter: infrastructure.rateLimiter,
+    usage,
+  });
+  services.functions.setInvoker(runner);
+  const scheduler = await createTaskScheduler({ env, logger, functions: services.functions, runner });
+  services.functions.onChange(({ id }) => scheduler.sync(id));
+  app.use(
+    functionsRouter({
+      functions: services.functions,
+      runner,
+      authenticate: authenticateRequest,
+      bodyLimit: env.BODY_LIMIT_BYTES,
+    }),
+  );
+
   app.use((req, res) => {
     const error = toPublicError(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`));
     res.status(404).json(graphqlErrorBody(error));
@@ -153,7 +194,10 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
     const publicError = toPublicError(bodyParserError(error) ?? error, req.log);
     if (publicError.retryAfter !== undefined) res.set("Retry-After", String(publicError.retryAfter));
-    res.status(publicError.status).json(graphqlErrorBody(publicError));
+    res.status(publicError.status);
+    if (req.path.startsWith("/functions/"))
+      res.type("application/problem+json").json(problemBody(publicError));
+    else res.json(graphqlErrorBody(publicError));
   };
   app.use(onError);
 
@@ -175,6 +219,8 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
     async close() {
       // Apollo's drain plugin closes the HTTP server and waits for in-flight requests.
       await apollo.stop();
+      await scheduler.close();
+      await sandbox.close();
       clearInterval(pruneTimer);
       await usage.stop();
       await infrastructure.close();

@@ -5,9 +5,9 @@ import { z } from "zod";
 import { organisations } from "@/schema/tables/index.js";
 import type { Actor } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
-import { forbidden } from "@/src/errors/app-error.js";
+import { AppError, forbidden } from "@/src/errors/app-error.js";
 import { newId } from "./ids.js";
-import type { User, UserService } from "./user.service.js";
+import { emailSchema, passwordSchema, type User, type UserService } from "./user.service.js";
 import { parseInput, text } from "./validation.js";
 
 export type Organisation = { id: string; name: string; createdAt: Date };
@@ -15,8 +15,8 @@ export type CreatedOrganisation = { organisation: Organisation; admin: User };
 
 const createOrganisationSchema = z.object({
   name: text.name,
-  adminEmail: z.string(),
-  adminPassword: z.string(),
+  adminEmail: emailSchema,
+  adminPassword: passwordSchema,
 });
 
 export type CreateOrganisationInput = z.input<typeof createOrganisationSchema>;
@@ -29,6 +29,9 @@ export class OrganisationService {
 
   /** The operator's call (SPEC section 1); also used for the first-start admin. */
   async create(actor: Actor, input: CreateOrganisationInput): Promise<CreatedOrganisation> {
+    if (actor.kind === "anonymous") {
+      throw new AppError("UNAUTHENTICATED", "Authentication required", { reason: "MISSING_CREDENTIALS" });
+    }
     if (actor.kind !== "operator")
       throw forbidden("OPERATOR_ONLY", "Only the operator creates organisations");
     return this.insert(input);

@@ -14,7 +14,7 @@ import {
 import type { EventService } from "./event.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
 import { RevisionedStore } from "./revisioned-store.js";
-import { collectInput, contactSchema, FieldErrors, parseInput, text } from "./validation.js";
+import { collectInput, contactSchema, FieldErrors, text } from "./validation.js";
 import { MAX_BULK } from "./visitor.service.js";
 
 type PartnerRow = typeof partners.$inferSelect;
@@ -36,6 +36,8 @@ const partnerFields = {
 };
 
 const createPartnerSchema = z.object(partnerFields);
+/** The type of an input that failed the schema, when it is a string: checked anyway, so every error is named at once. */
+const typeOfInvalid = z.object({ registrationTypeId: z.string().nullish().catch(undefined) }).catch({});
 const updatePartnerSchema = z.object(partnerFields).partial();
 
 export type CreatePartnerInput = z.input<typeof createPartnerSchema>;
@@ -111,7 +113,10 @@ export class PartnerService {
     const values = inputs.map((input, index) => {
       const prefix = bulk ? `inputs.${index}` : "";
       const value = collectInput(createPartnerSchema, input, prefix, errors);
-      if (!value) return undefined;
+      if (!value) {
+        this.checkType(types, typeOfInvalid.parse(input).registrationTypeId, errors, prefix);
+        return undefined;
+      }
       this.checkType(types, value.registrationTypeId, errors, prefix);
       return {
         name: value.name,
@@ -136,10 +141,12 @@ export class PartnerService {
   async update(actor: Actor, eventId: string, id: string, input: UpdatePartnerInput): Promise<Partner> {
     const org = requireDataWrite(actor);
     const scope = await this.scope(org, eventId);
-    const value = parseInput(updatePartnerSchema, input);
     const errors = new FieldErrors();
-    this.checkType(await this.registrationTypes.usableIn(org, eventId), value.registrationTypeId, errors, "");
+    const parsed = collectInput(updatePartnerSchema, input, "", errors);
+    const typeId = (parsed ?? typeOfInvalid.parse(input)).registrationTypeId;
+    this.checkType(await this.registrationTypes.usableIn(org, eventId), typeId, errors, "");
     errors.throwIfAny();
+    const value = parsed!;
     const row = await this.store.update(scope, id, (current) => ({
       ...(value.name !== undefined && { name: value.name }),
       ...(value.registrationTypeId !== undefined && { registrationTypeId: value.registrationTypeId }),

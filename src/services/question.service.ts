@@ -149,11 +149,12 @@ export class QuestionService {
         continue;
       }
       if (answer.text != null) errors.add(`${at}.text`, "a choice question takes answerIds, not text");
-      const ids = [...new Set(answer.answerIds ?? [])];
       const valid = new Set(question.answers.map((option) => option.id));
-      ids.forEach((id, position) => {
+      // Positions are those of the caller's input, before repeated ids are collapsed.
+      (answer.answerIds ?? []).forEach((id, position) => {
         if (!valid.has(id)) errors.add(`${at}.answerIds.${position}`, "is not an answer of this question");
       });
+      const ids = [...new Set(answer.answerIds ?? [])];
       if (question.kind === "SINGLE_CHOICE" && ids.length > 1) {
         errors.add(`${at}.answerIds`, "a SINGLE_CHOICE question takes one answer");
       }

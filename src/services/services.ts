@@ -4,6 +4,7 @@ import type { Db } from "@/src/db/database.js";
 import type { InvalidationBus } from "@/src/redis/invalidation-bus.js";
 import { ApiKeyService } from "./api-key.service.js";
 import { EventService } from "./event.service.js";
+import { FunctionService } from "./function.service.js";
 import { OrganisationService } from "./organisation.service.js";
 import { PartnerService } from "./partner.service.js";
 import { QuestionService } from "./question.service.js";
@@ -29,6 +30,7 @@ export function createServices(db: Db, env: Env, bus: InvalidationBus) {
     users,
     apiKeyVerifier,
     apiKeys: new ApiKeyService(db, apiKeyVerifier),
+    functions: new FunctionService(db),
     statistics: new StatisticsService(db, env.STATS_MINUTE_RETENTION_DAYS),
     events,
     registrationTypes,

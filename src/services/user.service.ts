@@ -17,8 +17,13 @@ export type User = {
   createdAt: Date;
 };
 
-const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email("must be a valid email address"));
-const passwordSchema = z.string().min(8, "must be at least 8 characters").max(1_000);
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email("must be a valid email address"));
+export const passwordSchema = z.string().min(8, "must be at least 8 characters").max(1_000);
 const rolesSchema = z.array(z.enum(ROLES)).min(1, "must name at least one role");
 
 const createUserSchema = z.object({
@@ -45,6 +50,15 @@ const toUser = (row: typeof users.$inferSelect): User => ({
   createdAt: row.createdAt,
 });
 
+/** PostgreSQL's unique_violation (23505), also when wrapped by drizzle (`cause`). */
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === "23505") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export class UserService {
   constructor(private readonly db: Queryable) {}
 
@@ -56,7 +70,10 @@ export class UserService {
       .from(users)
       .where(eq(users.email, value.email))
       .limit(1);
-    if (existing.length > 0) throw conflict(`A user with email ${value.email} already exists`);
+    const taken = () => conflict(`A user with email ${value.email} already exists`);
+    if (existing.length > 0) throw taken();
+    const passwordHash = await hashPassword(value.password);
+    // A concurrent insert of the same email can pass the check above; the unique index decides.
     const [row] = await db
       .insert(users)
       .values({
@@ -65,9 +82,12 @@ export class UserService {
         email: value.email,
         name: value.name,
         roles: [...new Set(value.roles)],
-        passwordHash: await hashPassword(value.password),
+        passwordHash,
       })
-      .returning();
+      .returning()
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? taken() : error;
+      });
     return toUser(row!);
   }
 

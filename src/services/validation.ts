@@ -39,7 +39,18 @@ export class FieldErrors {
   }
 }
 
-const trimmed = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+/** PostgreSQL text and jsonb cannot hold U+0000: refused here, so the error names the field instead of failing in SQL. */
+export const withoutNul = [
+  (value: string) => !value.includes("\u0000"),
+  "must not contain NUL characters",
+] as const;
+
+const trimmed = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .refine(...withoutNul);
 
 export const text = {
   /** A required, non-empty short text. */

@@ -15,7 +15,7 @@ import type { EventService } from "./event.service.js";
 import type { Question, QuestionService } from "./question.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
 import { RevisionedStore } from "./revisioned-store.js";
-import { collectInput, contactSchema, FieldErrors, parseInput, text } from "./validation.js";
+import { collectInput, contactSchema, FieldErrors, text, withoutNul } from "./validation.js";
 
 type VisitorRow = typeof visitors.$inferSelect;
 export type Visitor = Omit<VisitorRow, keyof ReturnType<typeof contactToColumns>> & { contact: Contact };
@@ -27,9 +27,33 @@ const answerSchema = z
   .object({
     questionId: z.string().min(1),
     answerIds: z.array(z.string()).max(500).nullish(),
-    text: z.string().max(20_000).nullish(),
+    text: z
+      .string()
+      .max(20_000)
+      .refine(...withoutNul)
+      .nullish(),
   })
   .strict();
+
+/**
+ * The reference fields of an input that failed the schema, where their shape allows checking them
+ * anyway: a client then learns about every invalid field at once, not in rounds.
+ */
+const referencesSchema = z
+  .object({
+    registrationTypeId: z.string().nullish().catch(undefined),
+    answers: z
+      .array(
+        z.object({
+          questionId: z.string(),
+          answerIds: z.array(z.string()).nullish(),
+          text: z.string().nullish(),
+        }),
+      )
+      .nullish()
+      .catch(undefined),
+  })
+  .catch({});
 
 const visitorFields = {
   registrationState: z.enum(REGISTRATION_STATES),
@@ -115,7 +139,10 @@ export class VisitorService {
     const values = inputs.map((input, index) => {
       const prefix = bulk ? `inputs.${index}` : "";
       const value = collectInput(createVisitorSchema, input, prefix, errors);
-      if (!value) return undefined;
+      if (!value) {
+        this.checkReferences(context, referencesSchema.parse(input), errors, prefix);
+        return undefined;
+      }
       return {
         registrationState: value.registrationState,
         registrationTypeId: value.registrationTypeId ?? null,
@@ -135,10 +162,12 @@ export class VisitorService {
   async update(actor: Actor, eventId: string, id: string, input: UpdateVisitorInput): Promise<Visitor> {
     const org = requireDataWrite(actor);
     const scope = await this.scope(org, eventId);
-    const value = parseInput(updateVisitorSchema, input);
     const errors = new FieldErrors();
-    const answers = this.checkReferences(await this.validationContext(org, eventId), value, errors, "");
+    const parsed = collectInput(updateVisitorSchema, input, "", errors);
+    const context = await this.validationContext(org, eventId);
+    const answers = this.checkReferences(context, parsed ?? referencesSchema.parse(input), errors, "");
     errors.throwIfAny();
+    const value = parsed!;
     const row = await this.store.update(scope, id, (current) => ({
       ...(value.registrationState !== undefined && { registrationState: value.registrationState }),
       ...(value.registrationTypeId !== undefined && { registrationTypeId: value.registrationTypeId }),

@@ -1,0 +1,99 @@
+import type { Logger } from "pino";
+import type { FunctionRow } from "@/schema/tables/index.js";
+import type { ApiKeyVerifier } from "@/src/auth/api-key-verifier.js";
+import type { Env } from "@/src/config/env.js";
+import { ERROR_CODES, isErrorCode } from "@/src/errors/error-code.js";
+import type { GraphQLExecutor } from "@/src/graphql/executor.js";
+import type {
+  FunctionInvoker,
+  FunctionRun,
+  FunctionService,
+  FunctionTrigger,
+} from "@/src/services/function.service.js";
+import type { RateLimiter } from "@/src/services/rate-limiter.js";
+import type { UsageRecorder } from "@/src/services/usage-recorder.js";
+import { runLimitsFromEnv } from "./sandbox/sandbox-config.js";
+import type { SandboxRunner } from "./sandbox/sandbox-runner.js";
+import type { GuestRequest, JsonValue, RunHooks } from "./sandbox/sandbox-types.js";
+
+export type FunctionRunnerDeps = {
+  env: Env;
+  logger: Logger;
+  sandbox: SandboxRunner;
+  functions: FunctionService;
+  verifier: ApiKeyVerifier;
+  graphql: GraphQLExecutor;
+  rateLimiter: RateLimiter;
+  usage: UsageRecorder;
+};
+
+export type FunctionOutcome = { run: FunctionRun; value?: JsonValue };
+
+/**
+ * Runs a function end to end: records the run, gives the sandbox its host API (GraphQL as the
+ * function's API key, with that key's scope, limits and statistics; per-function state), and
+ * records the result. A failing function is a result, never an exception.
+ */
+export class FunctionRunner implements FunctionInvoker {
+  constructor(private readonly deps: FunctionRunnerDeps) {}
+
+  async run(
+    fn: FunctionRow,
+    trigger: FunctionTrigger,
+    input?: unknown,
+    request?: GuestRequest,
+  ): Promise<FunctionOutcome> {
+    const { functions, sandbox, env } = this.deps;
+    const run = await functions.startRun(fn, trigger);
+    const result = await sandbox.run(
+      {
+        code: fn.code,
+        ctx: {
+          lastSuccessAt: fn.lastSuccessAt?.toISOString() ?? null,
+          ...(request && { request }),
+          ...(input !== undefined && { input: input as JsonValue }),
+        },
+        limits: runLimitsFromEnv(env, fn.type === "ENDPOINT" ? "endpoint" : "task"),
+      },
+      this.hooks(fn, run.id),
+    );
+    const finished = await functions.finishRun(run, {
+      status: result.status,
+      logs: result.logs,
+      error: result.error ?? null,
+      finishedAt: result.finishedAt,
+      durationMs: result.durationMs,
+    });
+    this.deps.logger.info(
+      { functionId: fn.id, runId: run.id, trigger, status: result.status, durationMs: result.durationMs },
+      "function run finished",
+    );
+    return { run: finished, value: result.value };
+  }
+
+  private hooks(fn: FunctionRow, runId: string): RunHooks {
+    const { functions, verifier, graphql, rateLimiter, usage } = this.deps;
+    return {
+      async graphql(query, variables) {
+        const actor = await verifier.actorForKey(fn.apiKeyId);
+        const release =
+          actor.kind === "apiKey" ? await rateLimiter.acquire(actor.apiKeyId, actor.limits) : () => {};
+        try {
+          const outcome = await graphql({ query, variables }, actor, `function-run:${runId}`);
+          usage.record(actor, "FUNCTION", statusOf(outcome.data, outcome.errors[0]?.extensions?.code));
+          return outcome;
+        } finally {
+          release();
+        }
+      },
+      stateGet: (name) => functions.stateGet(fn.id, name),
+      stateSet: (name, value) => functions.stateSet(fn.id, name, value),
+    };
+  }
+}
+
+/** The HTTP status the same operation would have had over POST /graphql, for statistics. */
+function statusOf(data: unknown, code: unknown): number {
+  if (data != null || code === undefined) return 200;
+  return isErrorCode(code) ? ERROR_CODES[code].status : 400;
+}
