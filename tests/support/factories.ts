@@ -150,3 +150,29 @@ export function failure(result: GqlResult) {
     data: result.data ?? null,
   };
 }
+
+export const API_KEY_FIELDS = `id state prefix comments expiresAt allowedIps eventIds canWrite
+  contact { name email phone } rateLimitPerMinute concurrencyLimit createdAt updatedAt lastUsedAt`;
+
+export type ApiKeyRef = { id: string; secret: string; prefix: string };
+
+/** An API key (created by the admin unless `as` says otherwise); returns its id and its one-time secret. */
+export async function createApiKey(
+  t: TestApp,
+  input: Record<string, unknown> = {},
+  as?: As,
+): Promise<ApiKeyRef> {
+  const data = await t.ok<{ createApiKey: { apiKey: { id: string; prefix: string }; secret: string } }>(
+    "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id prefix } secret } }",
+    { input },
+    { as },
+  );
+  const { apiKey, secret } = data.createApiKey;
+  return { id: apiKey.id, prefix: apiKey.prefix, secret };
+}
+
+/** `Authorization: Basic base64(key + ":")`, or `base64(key)` alone with `withColon` false. */
+export function basicAuth(secret: string, withColon = true): { headers: Record<string, string> } {
+  const encoded = Buffer.from(withColon ? `${secret}:` : secret).toString("base64");
+  return { headers: { authorization: `Basic ${encoded}` } };
+}

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import { type Env, loadEnv } from "@/src/config/env.js";
+import { openDatabase } from "@/src/db/database.js";
 import { type App, createApp } from "@/src/http/app.js";
 import { createLogger } from "@/src/logger.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
@@ -118,4 +119,74 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
   };
   testApp.admin.token = await login(admin.email, admin.password);
   return testApp;
+}
+
+/** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 2_000,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Waits, when needed, until at least `marginMs` remain before the next UTC minute, so a burst of
+ * calls lands in one rate-limit window and one statistics bucket at every resolution.
+ */
+export async function awayFromMinuteEdge(marginMs = 15_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
+/** A second app instance: same database (PostgreSQL only), same env, so the same REDIS_PREFIX. */
+export type SecondInstance = Pick<TestApp, "url" | "app" | "gql" | "ok">;
+
+/**
+ * Starts another instance of the app of `t` on the same PostgreSQL database and the same Redis
+ * prefix, as a second replica of a deployment. Closed by `t.close()` (before the database drops).
+ * Needs DATABASE_URL: two PGlite instances cannot share one data directory.
+ */
+export async function startSecondInstance(t: TestApp): Promise<SecondInstance> {
+  if (!t.db.url) throw new Error("startSecondInstance needs PostgreSQL (DATABASE_URL)");
+  const database = await openDatabase({ driver: "postgres", url: t.db.url, poolSize: 5 });
+  const app = await createApp({ env: t.env, logger: createLogger(t.env), database }).catch(async (error) => {
+    await database.close();
+    throw error;
+  });
+  const port = await app.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${port}`;
+  const gql = async <T>(query: string, variables?: Record<string, unknown>, options: { as?: As } = {}) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headersFor(options.as, t.admin.token) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Omit<GqlResult<T>, "status" | "headers">;
+    return { status: response.status, headers: response.headers, ...body };
+  };
+  const closeFirst = t.close;
+  t.close = async () => {
+    await app.close();
+    await closeFirst();
+  };
+  return {
+    url,
+    app,
+    gql,
+    async ok<T>(query: string, variables?: Record<string, unknown>, options?: { as?: As }) {
+      const result = await gql<T>(query, variables, options);
+      if (result.errors?.length || !result.data) {
+        throw new Error(`GraphQL failed (${result.status}): ${JSON.stringify(result.errors)}`);
+      }
+      return result.data;
+    },
+  };
 }
