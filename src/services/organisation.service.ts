@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { count } from "drizzle-orm";
+import { count, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { organisations } from "@/schema/tables/index.js";
@@ -9,6 +9,8 @@ import { AppError, forbidden } from "@/src/errors/app-error.js";
 import { newId } from "./ids.js";
 import { emailSchema, passwordSchema, type User, type UserService } from "./user.service.js";
 import { parseInput, text } from "./validation.js";
+
+const BOOTSTRAP_LOCK = 7_253_911_005;
 
 export type Organisation = { id: string; name: string; createdAt: Date };
 export type CreatedOrganisation = { organisation: Organisation; admin: User };
@@ -37,9 +39,18 @@ export class OrganisationService {
     return this.insert(input);
   }
 
-  private async insert(input: CreateOrganisationInput): Promise<CreatedOrganisation> {
+  private async insert(
+    input: CreateOrganisationInput,
+    onlyIfFirst = false,
+  ): Promise<CreatedOrganisation | undefined> {
     const value = parseInput(createOrganisationSchema, input);
     return this.db.transaction(async (tx) => {
+      if (onlyIfFirst) {
+        // Replicas starting together on an empty database: one creates the first organisation.
+        await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
+        const [row] = await tx.select({ total: count() }).from(organisations);
+        if ((row?.total ?? 0) > 0) return undefined;
+      }
       const [organisation] = await tx
         .insert(organisations)
         .values({ id: newId(), name: value.name })
@@ -63,7 +74,8 @@ export class OrganisationService {
     if ((row?.total ?? 0) > 0) return;
     const adminEmail = options.adminEmail ?? "admin@example.com";
     const adminPassword = options.adminPassword ?? randomBytes(18).toString("base64url");
-    await this.insert({ name: options.orgName, adminEmail, adminPassword });
+    const created = await this.insert({ name: options.orgName, adminEmail, adminPassword }, true);
+    if (!created) return;
     if (options.adminPassword) {
       logger.info(
         { organisation: options.orgName, adminEmail },
