@@ -36,7 +36,7 @@ export class OrganisationService {
     }
     if (actor.kind !== "operator")
       throw forbidden("OPERATOR_ONLY", "Only the operator creates organisations");
-    return this.insert(input);
+    return (await this.insert(input))!;
   }
 
   private async insert(
