@@ -176,3 +176,70 @@ export function basicAuth(secret: string, withColon = true): { headers: Record<s
   const encoded = Buffer.from(withColon ? `${secret}:` : secret).toString("base64");
   return { headers: { authorization: `Basic ${encoded}` } };
 }
+
+export const FUNCTION_FIELDS = "id name type key code apiKeyId enabled lastSuccessAt createdAt updatedAt";
+export const FUNCTION_RUN_FIELDS =
+  "id functionId trigger status startedAt finishedAt durationMs logs error result";
+
+export type FunctionRef = {
+  id: string;
+  name: string;
+  type: "BACKGROUND_TASK" | "ENDPOINT";
+  key: string | null;
+  code: string;
+  apiKeyId: string;
+  enabled: boolean;
+  lastSuccessAt: string | null;
+};
+
+export type FunctionRunRef = {
+  id: string;
+  functionId: string;
+  trigger: "SCHEDULE" | "ENDPOINT" | "MANUAL";
+  status: "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "OUT_OF_MEMORY";
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  logs: string;
+  error: string | null;
+  result?: unknown;
+};
+
+/** Function source whose default export runs `body` (an async function body with `ctx` in scope). */
+export const functionCode = (body: string) => `export default async function (ctx) {\n${body}\n}\n`;
+
+/**
+ * A function (created by the admin unless `as` says otherwise): a BACKGROUND_TASK returning null by
+ * default. Give `apiKeyId`, or an API key is created for it.
+ */
+export async function createFunction(
+  t: TestApp,
+  input: Record<string, unknown> = {},
+  as?: As,
+): Promise<FunctionRef> {
+  const apiKeyId = input.apiKeyId ?? (await createApiKey(t, {}, as)).id;
+  const data = await t.ok<{ createFunction: FunctionRef }>(
+    `mutation($input: CreateFunctionInput!) { createFunction(input: $input) { ${FUNCTION_FIELDS} } }`,
+    {
+      input: {
+        name: `Function ${unique()}`,
+        type: "BACKGROUND_TASK",
+        code: functionCode("return null;"),
+        ...input,
+        apiKeyId,
+      },
+    },
+    { as },
+  );
+  return data.createFunction;
+}
+
+/** runFunction (a MANUAL run, waited for); fails the test on a GraphQL error, not on a failed run. */
+export async function runFunction(t: TestApp, id: string, input?: unknown, as?: As): Promise<FunctionRunRef> {
+  const data = await t.ok<{ runFunction: FunctionRunRef }>(
+    `mutation($id: ID!, $input: JSON) { runFunction(id: $id, input: $input) { ${FUNCTION_RUN_FIELDS} } }`,
+    { id, input },
+    { as },
+  );
+  return data.runFunction;
+}
