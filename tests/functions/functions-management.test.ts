@@ -43,7 +43,7 @@ const fieldErrors = (result: Awaited<ReturnType<TestApp["gql"]>>) =>
   );
 
 /** The whole lifecycle, as a given caller: create, read, list, update, run, list runs, delete. */
-async function manageAs(as: As) {
+async function manageAs(as?: As) {
   const key = await createApiKey(t, {}, as);
   const created = await t.ok<{ createFunction: FunctionRef }>(
     CREATE,
