@@ -1,0 +1,194 @@
+/**
+ * Query depth and cost are bounded, and a query over a bound is refused before it runs (SPEC section 4);
+ * internal errors never reach a client.
+ */
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createEvent, failure } from "./support/factories.js";
+import { type GqlResult, startApp, type TestApp } from "./support/harness.js";
+
+// No background usage flush during a measurement: only the request's own statements are counted.
+const QUIET = { STATS_FLUSH_MS: "60000" };
+
+/** An introspection query exactly `depth` fields deep (the schema's own types nest only ~6 levels). */
+function nestedQuery(depth: number): string {
+  const inner = `${"ofType { ".repeat(depth - 4)}name${" }".repeat(depth - 4)}`;
+  return `{ __type(name: "Visitor") { fields { type { ${inner} } } } }`;
+}
+
+/** `count` aliases of one full page of visitors: each costs 1 + 100 x (edges + node + id + contact + email). */
+function pagesQuery(count: number, first = "first: 100"): string {
+  const pages = Array.from(
+    { length: count },
+    (_, n) => `p${n}: visitors(eventId: $e, ${first}) { edges { node { id contact { email } } } }`,
+  );
+  return `query($e: ID!) { ${pages.join("\n")} }`;
+}
+
+/** Sends a request and counts the SQL statements it caused. */
+async function measure(t: TestApp, query: string, variables: Record<string, unknown> = {}) {
+  const before = t.app.database.stats.queries;
+  const result = await t.gql(query, variables);
+  return { result, statements: t.app.database.stats.queries - before };
+}
+
+/** Refused as a whole, with the code and reason; the HTTP status is asserted separately (see the todo specs). */
+function assertRefused(result: GqlResult, reason: string) {
+  assert.equal(result.data ?? null, null);
+  const error = result.errors?.[0];
+  assert.equal(error?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
+  assert.equal(error?.extensions?.reason, reason);
+}
+
+describe("default limits", () => {
+  let t: TestApp;
+  let eventId: string;
+  /** What authenticating a request costs: a refused query may cost that much and no more. */
+  let baseline: number;
+  before(async () => {
+    t = await startApp(QUIET);
+    eventId = (await createEvent(t)).id;
+    baseline = (await measure(t, "{ __typename }")).statements;
+  });
+  after(() => t.close());
+
+  it("runs a query exactly GRAPHQL_MAX_DEPTH (12) deep", async () => {
+    const { result } = await measure(t, nestedQuery(12));
+    assert.equal(result.status, 200);
+    assert.equal(result.errors, undefined);
+  });
+
+  it("refuses a query deeper than 12 with QUERY_TOO_DEEP, before it runs", async () => {
+    const { result, statements } = await measure(t, nestedQuery(13));
+    assertRefused(result, "QUERY_TOO_DEEP");
+    assert.match(result.errors![0]!.message, /13/);
+    assert.equal(statements, baseline);
+  });
+
+  it("answers a too deep query with HTTP 400", {
+    todo: "src/errors/error-body.ts maps Apollo's ValidationError by its code-less originalError: 500 (body is right)",
+  }, async () => {
+    const { result } = await measure(t, nestedQuery(13));
+    assert.equal(result.status, 400);
+  });
+
+  it("runs one full page of visitors", async () => {
+    const { result } = await measure(t, pagesQuery(1), { e: eventId });
+    assert.equal(result.status, 200);
+    assert.equal(result.errors, undefined);
+  });
+
+  it("refuses a document aliasing visitors(first: 100) 25 times with 400 QUERY_TOO_COMPLEX, before it runs", async () => {
+    const { result, statements } = await measure(t, pagesQuery(25), { e: eventId });
+    assert.equal(result.status, 400);
+    assertRefused(result, "QUERY_TOO_COMPLEX");
+    assert.equal(statements, baseline);
+  });
+
+  it("counts a page without `first` as a full page", async () => {
+    const { result } = await measure(t, pagesQuery(25, ""), { e: eventId });
+    assertRefused(result, "QUERY_TOO_COMPLEX");
+  });
+
+  it("prices small pages by their size", async () => {
+    const { result } = await measure(t, pagesQuery(25, "first: 5"), { e: eventId });
+    assert.equal(result.status, 200);
+    assert.equal(result.errors, undefined);
+  });
+
+  it("lets a cheap, shallow query fail for its own reason (401 without credentials)", async () => {
+    const result = await t.gql("{ events { id } }", {}, { as: null });
+    assert.deepEqual([result.status, failure(result).code], [401, "UNAUTHENTICATED"]);
+  });
+
+  it("masks an internal error: no SQL, no stack, only the request id", async () => {
+    // The database refuses NUL characters in text; an id is passed to SQL as given.
+    const response = await t.fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.admin.token}` },
+      body: JSON.stringify({
+        query: "query($e: ID!, $id: ID!) { visitor(eventId: $e, id: $id) { id } }",
+        variables: { e: eventId, id: "broken\u0000id" },
+      }),
+    });
+    const text = await response.text();
+    const body = JSON.parse(text) as GqlResult;
+    assert.equal(response.status, 500);
+    assert.equal(body.errors?.[0]?.extensions?.code, "INTERNAL_SERVER_ERROR");
+    assert.deepEqual(Object.keys(body.errors?.[0]?.extensions ?? {}), ["code"]);
+    assert.match(body.errors![0]!.message, /X-Request-Id/);
+    assert.ok(response.headers.get("x-request-id"));
+    assert.doesNotMatch(text, /select|insert|visitors"|Failed query|params|byte sequence|UTF8/i);
+    assert.doesNotMatch(text, /\.(ts|js):\d+|node_modules|stack/i);
+  });
+});
+
+describe("configured limits", () => {
+  let t: TestApp;
+  let eventId: string;
+  let baseline: number;
+  before(async () => {
+    t = await startApp({ ...QUIET, GRAPHQL_MAX_DEPTH: "3", GRAPHQL_MAX_COST: "200" });
+    eventId = (await createEvent(t)).id;
+    baseline = (await measure(t, "{ __typename }")).statements;
+  });
+  after(() => t.close());
+
+  it("honours GRAPHQL_MAX_DEPTH=3", async () => {
+    const shallow = await measure(t, "{ events { id } }");
+    assert.equal(shallow.result.status, 200);
+    const deep = await measure(t, "query($e: ID!) { visitors(eventId: $e) { edges { node { id } } } }", {
+      e: eventId,
+    });
+    assertRefused(deep.result, "QUERY_TOO_DEEP");
+    assert.equal(deep.statements, baseline);
+  });
+
+  it("follows fragments and inline fragments when measuring depth", async () => {
+    const named = await measure(
+      t,
+      `query($e: ID!) { ...Feed }
+       fragment Feed on Query { visitors(eventId: $e) { edges { ...Edge } } }
+       fragment Edge on VisitorEdge { node { id } }`,
+      { e: eventId },
+    );
+    assertRefused(named.result, "QUERY_TOO_DEEP");
+    const inline = await measure(
+      t,
+      "query($e: ID!) { ... on Query { visitors(eventId: $e) { edges { node { id } } } } }",
+      {
+        e: eventId,
+      },
+    );
+    assertRefused(inline.result, "QUERY_TOO_DEEP");
+    assert.equal(inline.statements, baseline);
+  });
+
+  it("honours GRAPHQL_MAX_COST=200", async () => {
+    const small = await measure(
+      t,
+      "query($e: ID!) { visitors(eventId: $e, first: 10) { edges { cursor } } }",
+      {
+        e: eventId,
+      },
+    );
+    assert.equal(small.result.status, 200);
+    const large = await measure(
+      t,
+      "query($e: ID!) { visitors(eventId: $e, first: 100) { edges { cursor } } }",
+      {
+        e: eventId,
+      },
+    );
+    assert.equal(large.result.status, 400);
+    assertRefused(large.result, "QUERY_TOO_COMPLEX");
+    assert.equal(large.statements, baseline);
+  });
+
+  it("prices a page size given as a variable", async () => {
+    const query = "query($e: ID!, $n: Int) { visitors(eventId: $e, first: $n) { edges { cursor } } }";
+    assert.equal((await measure(t, query, { e: eventId, n: 10 })).result.status, 200);
+    assertRefused((await measure(t, query, { e: eventId, n: 100 })).result, "QUERY_TOO_COMPLEX");
+  });
+});
