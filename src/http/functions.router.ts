@@ -1,7 +1,8 @@
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import express, { type Request, type Response, type Router } from "express";
 import type { FunctionRunner } from "@/jobs/function-runner.js";
 import type { GuestRequest, JsonValue } from "@/jobs/sandbox/sandbox-types.js";
-import type { Actor } from "@/src/auth/actor.js";
+import { type Actor, requireOrganisation } from "@/src/auth/actor.js";
 import { AppError, forbidden, notFound } from "@/src/errors/app-error.js";
 import type { FunctionService } from "@/src/services/function.service.js";
 
@@ -12,8 +13,9 @@ type Deps = {
   bodyLimit: number;
 };
 
-// Hop-by-hop and framing headers are the server's to set, not a function's.
+// Hop-by-hop and framing headers are the server's to set, not a function's; so is the run id.
 const RESERVED_HEADERS = new Set([
+  "x-function-run-id",
   "connection",
   "content-length",
   "transfer-encoding",
@@ -44,7 +46,7 @@ function guestRequest(req: Request): GuestRequest {
 }
 
 /** `{status, headers, body}` is a response; any other value is sent as 200 JSON (SPEC section 6). */
-function send(res: Response, value: JsonValue | undefined) {
+function send(res: Response, value: JsonValue | undefined, runId: string) {
   if (value === undefined) return void res.status(204).end();
   if (
     value !== null &&
@@ -54,14 +56,29 @@ function send(res: Response, value: JsonValue | undefined) {
   ) {
     const { status, headers, body } = value;
     if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new AppError("BAD_GATEWAY", `The function returned an invalid status: ${status}`);
+      throw new AppError("BAD_GATEWAY", `The function returned an invalid status: ${status}`, {
+        details: { runId },
+      });
     }
-    if (headers && typeof headers === "object" && !Array.isArray(headers)) {
-      for (const [name, header] of Object.entries(headers)) {
-        if (!RESERVED_HEADERS.has(name.toLowerCase()) && typeof header === "string")
-          res.setHeader(name, header);
+    const entries =
+      headers && typeof headers === "object" && !Array.isArray(headers)
+        ? Object.entries(headers).filter(
+            (entry): entry is [string, string] =>
+              !RESERVED_HEADERS.has(entry[0].toLowerCase()) && typeof entry[1] === "string",
+          )
+        : [];
+    // All checked before any is set: a bad header is the function's failure (502), not ours (500).
+    for (const [name, header] of entries) {
+      try {
+        validateHeaderName(name);
+        validateHeaderValue(name, header);
+      } catch {
+        throw new AppError("BAD_GATEWAY", "The function returned an invalid response header", {
+          details: { runId },
+        });
       }
     }
+    for (const [name, header] of entries) res.setHeader(name, header);
     res.status(status);
     if (body === undefined || body === null) return void res.end();
     if (typeof body === "string") return void res.send(body);
@@ -77,7 +94,8 @@ export function functionsRouter(deps: Deps): Router {
     ["/functions/:key", "/functions/:key/*rest"],
     express.text({ type: () => true, limit: deps.bodyLimit }),
     async (req, res) => {
-      const actor = await deps.authenticate(req);
+      // No credentials at all is 401 (SPEC section 3), not a wrong kind of caller.
+      const actor = requireOrganisation(await deps.authenticate(req));
       if (actor.kind !== "apiKey") {
         throw forbidden("NOT_FUNCTION_KEY", "Call an endpoint function with the API key it runs as");
       }
@@ -99,7 +117,7 @@ export function functionsRouter(deps: Deps): Router {
           details: { runId: run.id },
         });
       }
-      send(res, value);
+      send(res, value, run.id);
     },
   );
   return router;
