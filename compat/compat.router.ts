@@ -26,13 +26,6 @@ import {
 } from "./route-table.js";
 import { renderXml } from "./xml-render.js";
 
-declare module "express-serve-static-core" {
-  interface Locals {
-    /** The statistics type of a REST call (SPEC section 7); `actor` is set beside it. */
-    callType?: "JSON" | "XML";
-  }
-}
-
 export type CompatDeps = {
   env: Env;
   graphql: GraphQLExecutor;
@@ -89,7 +82,6 @@ async function answer(
 
 function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<CompiledRoute[]>): Router {
   const router = express.Router();
-  const callType = format === "json" ? "JSON" : "XML";
   const readText = express.text({
     type: () => true,
     limit: deps.env.BODY_LIMIT_BYTES,
@@ -98,7 +90,6 @@ function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<Co
 
   // Credentials first: nobody gets a body parsed without them.
   const authenticate: RequestHandler = async (req, res, next) => {
-    res.locals.callType = callType;
     const actor = await deps.authenticate(req);
     requireOrganisation(actor);
     res.locals.actor = actor;
@@ -106,7 +97,7 @@ function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<Co
   };
   const requireBodyType: RequestHandler = (req, _res, next) => {
     const matched = req.is(BODY_TYPES[format]);
-    if (matched === null)
+    if (matched === null || req.headers["content-length"] === "0")
       throw new AppError("BAD_REQUEST", `This route needs a ${format.toUpperCase()} body`);
     if (!matched) {
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the body as ${BODY_TYPES[format].join(" or ")}`);

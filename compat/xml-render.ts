@@ -10,7 +10,9 @@ function fill(element: XMLBuilder, name: string, value: RestValue): void {
   } else if (typeof value === "object") {
     for (const [key, child] of Object.entries(value)) fill(element.ele(key), key, child);
   } else {
-    element.txt(String(value));
+    // xmlbuilder2 leaves an `&` that starts something entity-like (`&nbsp;`, `&amp;`) unescaped,
+    // which would change or break the text: escaping every `&` first leaves it nothing to skip.
+    element.txt(String(value).replaceAll("&", "&amp;"));
   }
 }
 
