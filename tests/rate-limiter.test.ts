@@ -1,0 +1,296 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it, type TestContext } from "node:test";
+import { Redis } from "ioredis";
+import { AppError } from "@/src/errors/app-error.js";
+import {
+  type Limits,
+  memoryRateLimiter,
+  type RateLimiter,
+  redisRateLimiter,
+} from "@/src/services/rate-limiter.js";
+import { createApiKey, failure } from "./support/factories.js";
+import { awayFromMinuteEdge, startApp, type TestApp } from "./support/harness.js";
+
+// Per-key limits: calls per minute (fixed UTC-minute window) and calls in flight; refusals are 429
+// RATE_LIMITED with Retry-After. In memory for one instance, in Redis for many.
+
+const REDIS_URL = process.env.REDIS_URL;
+const DATABASE_URL = process.env.DATABASE_URL;
+
+async function refusal(attempt: Promise<unknown>): Promise<AppError> {
+  try {
+    await attempt;
+  } catch (error) {
+    assert.ok(error instanceof AppError, String(error));
+    return error;
+  }
+  assert.fail("expected RATE_LIMITED");
+}
+
+/** The limiter contract, for any implementation. `make` gives limiters that share their counters. */
+function limiterContract(make: () => RateLimiter) {
+  const limits = (perMinute: number, concurrency: number): Limits => ({ perMinute, concurrency });
+  const key = () => `key-${randomBytes(6).toString("hex")}`;
+  /** Pins the clock 10 s into a UTC minute, so a test never straddles a window. */
+  const pinClock = (t: TestContext, at = Math.floor(Date.now() / 60_000) * 60_000 + 10_000) => {
+    let now = at;
+    t.mock.method(Date, "now", () => now);
+    return { advance: (ms: number) => (now += ms) };
+  };
+
+  it("allows perMinute calls in a minute, then refuses with RATE_LIMITED and the seconds to the next minute", async (t) => {
+    pinClock(t);
+    const limiter = make();
+    const id = key();
+    for (let i = 0; i < 3; i++) (await limiter.acquire(id, limits(3, 10)))();
+    const error = await refusal(limiter.acquire(id, limits(3, 10)));
+    assert.equal(error.code, "RATE_LIMITED");
+    assert.equal(error.status, 429);
+    assert.equal(error.retryAfter, 50); // pinned 10 s into the minute
+  });
+
+  it("counts each key on its own", async (t) => {
+    pinClock(t);
+    const limiter = make();
+    const [first, second] = [key(), key()];
+    (await limiter.acquire(first, limits(1, 10)))();
+    await refusal(limiter.acquire(first, limits(1, 10)));
+    (await limiter.acquire(second, limits(1, 10)))();
+  });
+
+  it("starts a new window with the next UTC minute", async (t) => {
+    const clock = pinClock(t);
+    const limiter = make();
+    const id = key();
+    (await limiter.acquire(id, limits(2, 10)))();
+    (await limiter.acquire(id, limits(2, 10)))();
+    await refusal(limiter.acquire(id, limits(2, 10)));
+    clock.advance(49_000); // 59 s into the minute: still refused, 1 s to wait
+    assert.equal((await refusal(limiter.acquire(id, limits(2, 10)))).retryAfter, 1);
+    clock.advance(1_000);
+    (await limiter.acquire(id, limits(2, 10)))();
+  });
+
+  it("applies the limits it is given (a key's own limits override the default)", async (t) => {
+    pinClock(t);
+    const limiter = make();
+    const id = key();
+    for (let i = 0; i < 5; i++) (await limiter.acquire(id, limits(8, 10)))();
+    await refusal(limiter.acquire(id, limits(5, 10)));
+    for (let i = 0; i < 3; i++) (await limiter.acquire(id, limits(8, 10)))();
+    await refusal(limiter.acquire(id, limits(8, 10)));
+  });
+
+  it("refuses a call over the concurrency limit with Retry-After 1, and reuses a released slot", async (t) => {
+    pinClock(t);
+    const limiter = make();
+    const id = key();
+    const first = await limiter.acquire(id, limits(100, 2));
+    const second = await limiter.acquire(id, limits(100, 2));
+    const error = await refusal(limiter.acquire(id, limits(100, 2)));
+    assert.deepEqual([error.code, error.retryAfter], ["RATE_LIMITED", 1]);
+    first();
+    const third = await limiter.acquire(id, limits(100, 2));
+    // Releasing twice frees one slot, not two.
+    second();
+    second();
+    const fourth = await limiter.acquire(id, limits(100, 2));
+    await refusal(limiter.acquire(id, limits(100, 2)));
+    third();
+    fourth();
+    (await limiter.acquire(id, limits(100, 2)))();
+  });
+
+  it("does not count a call refused for concurrency against the minute", async (t) => {
+    pinClock(t);
+    const limiter = make();
+    const id = key();
+    const held = await limiter.acquire(id, limits(2, 1));
+    for (let i = 0; i < 5; i++) await refusal(limiter.acquire(id, limits(2, 1)));
+    held();
+    (await limiter.acquire(id, limits(2, 1)))();
+    await refusal(limiter.acquire(id, limits(2, 1)));
+  });
+}
+
+describe("memoryRateLimiter", () => {
+  limiterContract(() => memoryRateLimiter());
+});
+
+describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: set REDIS_URL" }, () => {
+  // One random prefix for this file; only these keys are ever touched or deleted.
+  const prefix = `visit-test-rl-${randomBytes(6).toString("hex")}`;
+  const connections: Redis[] = [];
+  const connect = () => {
+    const redis = new Redis(REDIS_URL!, { lazyConnect: false, maxRetriesPerRequest: 1 });
+    connections.push(redis);
+    return redis;
+  };
+  after(async () => {
+    if (connections.length === 0) return;
+    const redis = connections[0]!;
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+    await Promise.all(connections.map((connection) => connection.quit()));
+  });
+
+  // Two limiters on two connections, as on two instances, taking turns: the contract holds across them.
+  limiterContract(() => {
+    const instances = [redisRateLimiter(connect(), prefix), redisRateLimiter(connect(), prefix)];
+    let turn = 0;
+    return {
+      acquire: (keyId, limits) => instances[turn++ % 2]!.acquire(keyId, limits),
+      close: async () => {},
+    };
+  });
+
+  it("frees the slots of a crashed holder once they are older than the longest request", async () => {
+    const redis = connect();
+    const id = `key-${randomBytes(6).toString("hex")}`;
+    const crashed = redisRateLimiter(redis, prefix, 300);
+    const survivor = redisRateLimiter(connect(), prefix, 300);
+    await crashed.acquire(id, { perMinute: 100, concurrency: 1 }); // never released: the holder died
+    await refusal(survivor.acquire(id, { perMinute: 100, concurrency: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const release = await survivor.acquire(id, { perMinute: 100, concurrency: 1 });
+    release();
+  });
+
+  it("leaves nothing in Redis without an expiry", async () => {
+    const redis = connect();
+    const id = `key-${randomBytes(6).toString("hex")}`;
+    const limiter = redisRateLimiter(redis, prefix);
+    const release = await limiter.acquire(id, { perMinute: 100, concurrency: 5 });
+    const keys = await redis.keys(`${prefix}:*${id}*`);
+    assert.equal(keys.length, 2, keys.join(", "));
+    for (const name of keys) {
+      const ttl = await redis.pttl(name);
+      assert.ok(ttl > 0 && ttl <= 600_000, `${name}: ${ttl}`);
+    }
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await redis.zcard(`${prefix}:rl:slots:${id}`), 0, "the released slot is gone");
+  });
+});
+
+describe("rate limits over HTTP", () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startApp({ RATE_LIMIT_PER_MINUTE: "5" });
+  });
+  after(() => t.close());
+
+  const EVENTS = "{ events { id } }";
+
+  it("refuses the 6th call in a minute with 429 RATE_LIMITED and Retry-After (RATE_LIMIT_PER_MINUTE=5)", async () => {
+    const key = await createApiKey(t);
+    const other = await createApiKey(t);
+    await awayFromMinuteEdge();
+    for (let i = 0; i < 5; i++) await t.ok(EVENTS, {}, { as: key.secret });
+    const refused = await t.gql(EVENTS, {}, { as: key.secret });
+    assert.deepEqual(failure(refused), {
+      status: 429,
+      code: "RATE_LIMITED",
+      reason: undefined,
+      fields: [],
+      data: null,
+    });
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+      `Retry-After: ${retryAfter}`,
+    );
+    const secondsLeft = Math.ceil((60_000 - (Date.now() % 60_000)) / 1000);
+    assert.ok(Math.abs(retryAfter - secondsLeft) <= 1, `Retry-After ${retryAfter}, ${secondsLeft} s left`);
+
+    // Another key, and users, have their own budget.
+    await t.ok(EVENTS, {}, { as: other.secret });
+    await t.ok(EVENTS);
+
+    // The refused call is counted as a client error of the key.
+    await t.app.usage.flush();
+    const now = Date.now();
+    const stats = await t.ok<{ apiStatistics: { calls: number; clientErrors: number }[] }>(
+      "query($from: DateTimeISO!, $until: DateTimeISO!, $ids: [ID!]) { apiStatistics(from: $from, until: $until, resolution: HOUR, apiKeyIds: $ids) { calls clientErrors } }",
+      {
+        from: new Date(now - 3_600_000).toISOString(),
+        until: new Date(now + 60_000).toISOString(),
+        ids: [key.id],
+      },
+    );
+    assert.deepEqual(stats.apiStatistics, [{ calls: 6, clientErrors: 1 }]);
+  });
+
+  it("names the seconds to wait in extensions.retryAfter too", {
+    todo: "src/http/app.ts graphqlErrorBody() drops retryAfter from request-level errors",
+  }, async () => {
+    const key = await createApiKey(t, { rateLimitPerMinute: 1 });
+    await awayFromMinuteEdge();
+    await t.ok(EVENTS, {}, { as: key.secret });
+    const refused = await t.gql(EVENTS, {}, { as: key.secret });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.errors?.[0]?.extensions?.retryAfter, Number(refused.headers.get("retry-after")));
+  });
+
+  it("lets a key's rateLimitPerMinute override the default, both ways", async () => {
+    const generous = await createApiKey(t, { rateLimitPerMinute: 8 });
+    const strict = await createApiKey(t, { rateLimitPerMinute: 2 });
+    await awayFromMinuteEdge();
+    for (let i = 0; i < 8; i++) await t.ok(EVENTS, {}, { as: generous.secret });
+    assert.equal((await t.gql(EVENTS, {}, { as: generous.secret })).status, 429);
+    for (let i = 0; i < 2; i++) await t.ok(EVENTS, {}, { as: strict.secret });
+    assert.equal((await t.gql(EVENTS, {}, { as: strict.secret })).status, 429);
+
+    // Raising the limit takes effect on the next call.
+    await t.ok("mutation($id: ID!) { updateApiKey(id: $id, input: { rateLimitPerMinute: 4 }) { id } }", {
+      id: strict.id,
+    });
+    await t.ok(EVENTS, {}, { as: strict.secret });
+  });
+
+  it("refuses a second call while a key with concurrencyLimit 1 has one in flight", {
+    skip: DATABASE_URL
+      ? false
+      : "PGlite runs queries on the event loop's thread, so no second request is served while one is in the database; the limiter units above cover concurrency",
+  }, async () => {
+    const event = await t.ok<{ createEvent: { id: string } }>(
+      'mutation { createEvent(input: { name: "Bulk", start: "2027-01-01T00:00:00Z", end: "2027-01-02T00:00:00Z" }) { id } }',
+    );
+    const key = await createApiKey(t, { canWrite: true, concurrencyLimit: 1, rateLimitPerMinute: 10_000 });
+    const inputs = Array.from({ length: 1_000 }, (_, i) => ({
+      registrationState: "REGISTERED",
+      contact: { firstName: "Bulk", lastName: `Visitor ${i}`, email: `bulk.${i}@example.test` },
+    }));
+    const bulk =
+      "mutation($e: ID!, $inputs: [CreateVisitorInput!]!) { createVisitors(eventId: $e, inputs: $inputs) { id } }";
+    await t.ok(EVENTS, {}, { as: key.secret }); // the key is verified and cached
+    // The slow call may lose the race for the slot to the first probe; then try again.
+    for (let attempt = 1; ; attempt++) {
+      let done = false;
+      const slow = t.gql(bulk, { e: event.createEvent.id, inputs }, { as: key.secret }).finally(() => {
+        done = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const probes: { status: number; message?: string }[] = [];
+      while (!done) {
+        const probe = await t.gql(EVENTS, {}, { as: key.secret });
+        probes.push({ status: probe.status, message: probe.errors?.[0]?.message });
+      }
+      const result = await slow;
+      if (result.status === 429 && attempt < 3) continue;
+      assert.equal(result.status, 200, JSON.stringify(result.errors));
+      const refused = probes.filter((probe) => probe.status === 429);
+      assert.ok(refused.length > 0, `no probe was refused: ${JSON.stringify(probes)}`);
+      assert.match(refused[0]!.message ?? "", /concurrent/);
+      break;
+    }
+    // The slot was released: the next call passes.
+    await t.ok(EVENTS, {}, { as: key.secret });
+  });
+});
