@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { createApiKey, failure } from "./support/factories.js";
 import {
   awayFromMinuteEdge,
+  type GqlResult,
   type SecondInstance,
   startApp,
   startSecondInstance,
@@ -34,7 +35,7 @@ describe("two instances", { skip }, () => {
 
   /** Polls `call` until its answer passes `done`; returns how long that took (failing after `limitMs`). */
   async function within(
-    call: () => ReturnType<TestApp["gql"]>,
+    call: () => Promise<GqlResult>,
     done: (result: ReturnType<typeof failure>) => boolean,
     limitMs = 2_000,
   ) {
@@ -49,10 +50,9 @@ describe("two instances", { skip }, () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
-  const refusedWithin = (call: () => ReturnType<TestApp["gql"]>, reason: string) =>
+  const refusedWithin = (call: () => Promise<GqlResult>, reason: string) =>
     within(call, (result) => result.reason === reason);
-  const acceptedWithin = (call: () => ReturnType<TestApp["gql"]>) =>
-    within(call, (result) => result.status === 200);
+  const acceptedWithin = (call: () => Promise<GqlResult>) => within(call, (result) => result.status === 200);
 
   it("share one database and one prefix", async () => {
     assert.equal(b.app.database.driver, "postgres");
