@@ -22,17 +22,27 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down: draining in-flight requests");
-    const timer = setTimeout(() => {
+    // Not unref'd: shutdown always ends in an explicit exit, never in a silent exit 0 when some
+    // step's promise is left pending with nothing else keeping the process alive.
+    setTimeout(() => {
       logger.error("shutdown timed out; exiting");
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
-    await app.close();
+    try {
+      await app.close();
+    } catch (error) {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    }
     logger.info("stopped");
     process.exit(0);
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  // Prepended: this handler must run before Apollo's own SIGTERM/SIGINT handler
+  // (stopOnTerminationSignals), so it is the one that stops Apollo. Apollo 5's stop() never
+  // resolves for a second concurrent caller; if Apollo's handler went first, app.close() would
+  // hang and the database would never be closed.
+  process.prependListener("SIGTERM", () => void stop("SIGTERM"));
+  process.prependListener("SIGINT", () => void stop("SIGINT"));
 }
 
 main().catch((error: unknown) => {
