@@ -1,6 +1,6 @@
 import type { Response } from "express";
 import type { GraphQLFormattedError } from "graphql";
-import type { FieldError } from "@/src/errors/app-error.js";
+import { type FieldError, invalidInput } from "@/src/errors/app-error.js";
 import { type PublicError } from "@/src/errors/error-body.js";
 import { ERROR_CODES, isErrorCode } from "@/src/errors/error-code.js";
 import { pathToKebab } from "./kebab-case.js";
@@ -27,20 +27,20 @@ function coercionField(message: string): FieldError[] {
 export function fromGraphQLError(error: GraphQLFormattedError): PublicError {
   const extensions = error.extensions ?? {};
   const code = isErrorCode(extensions.code) ? extensions.code : "INTERNAL_SERVER_ERROR";
-  // GraphQL names input fields in its own spelling (`answers.0.questionId`): REST shows kebab-case.
-  const errors = (Array.isArray(extensions.errors) ? extensions.errors.filter(isFieldError) : []).map(
-    (item) => ({
-      field: pathToKebab(item.field),
-      message: item.message,
-    }),
-  );
+  // GraphQL names input fields in its own spelling (`answers.0.questionId`): REST shows kebab-case,
+  // in the field list and in the message that sums it up.
+  const listed = Array.isArray(extensions.errors) ? extensions.errors.filter(isFieldError) : [];
+  const errors =
+    code === "BAD_USER_INPUT" && listed.length === 0
+      ? coercionField(error.message)
+      : listed.map((item) => ({ field: pathToKebab(item.field), message: item.message }));
   return {
     code,
     status: ERROR_CODES[code].status,
     // Apollo has already masked internal errors: this message is safe to send.
-    message: error.message,
+    message: code === "BAD_USER_INPUT" ? invalidInput(errors).message : error.message,
     reason: typeof extensions.reason === "string" ? extensions.reason : undefined,
-    errors: code === "BAD_USER_INPUT" && errors.length === 0 ? coercionField(error.message) : errors,
+    errors,
     retryAfter: typeof extensions.retryAfter === "number" ? extensions.retryAfter : undefined,
   };
 }
