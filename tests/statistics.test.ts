@@ -1,7 +1,12 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { apiUsageDays, apiUsageMinutes } from "@/schema/tables/index.js";
+import { and, eq } from "drizzle-orm";
+import { apiKeys, apiUsageDays, apiUsageMinutes } from "@/schema/tables/index.js";
+import type { Actor } from "@/src/auth/actor.js";
+import type { Db } from "@/src/db/database.js";
+import { createLogger } from "@/src/logger.js";
+import { UsageRecorder } from "@/src/services/usage-recorder.js";
 import { createApiKey, createEvent, failure, userWithRoles } from "./support/factories.js";
 import { awayFromMinuteEdge, startApp, type TestApp } from "./support/harness.js";
 
@@ -294,5 +299,89 @@ describe("apiStatistics input", () => {
     await stats(around("DAY"), manager);
     const refused = failure(await t.gql(STATS, around("DAY"), { as: dataManager }));
     assert.deepEqual([refused.status, refused.code, refused.reason], [403, "FORBIDDEN", "MISSING_ROLE"]);
+  });
+});
+
+/** The database, except that the first insert into `table` (also inside a transaction) fails. */
+function failingFirstInsert(db: Db, table: unknown): Db {
+  let armed = true;
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(object, property) {
+        const value = Reflect.get(object, property);
+        if (typeof value !== "function") return value;
+        if (property === "insert") {
+          return (into: unknown) => {
+            if (armed && into === table) {
+              armed = false;
+              throw new Error("simulated outage");
+            }
+            return value.call(object, into);
+          };
+        }
+        if (property === "transaction") {
+          return (run: (tx: object) => Promise<unknown>, ...rest: unknown[]) =>
+            value.call(object, (tx: object) => run(wrap(tx)), ...rest);
+        }
+        return value.bind(object);
+      },
+    });
+  return wrap(db);
+}
+
+describe("UsageRecorder", () => {
+  const logger = createLogger({ LOG_LEVEL: "silent" });
+
+  async function keyActor(): Promise<Actor> {
+    const key = await createApiKey(t);
+    const [row] = await t.app.database.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
+    return {
+      kind: "apiKey",
+      organisationId: row!.organisationId,
+      apiKeyId: key.id,
+      eventIds: [],
+      canWrite: false,
+      limits: { perMinute: 100, concurrency: 10 },
+    };
+  }
+
+  async function stored(actor: Actor) {
+    assert.equal(actor.kind, "apiKey");
+    const principal = `key:${actor.kind === "apiKey" ? actor.apiKeyId : ""}`;
+    const read = async (table: typeof apiUsageMinutes | typeof apiUsageDays) =>
+      (
+        await t.app.database.db
+          .select()
+          .from(table)
+          .where(and(eq(table.principal, principal)))
+      ).map((row) => [row.calls, row.clientErrors, row.serverErrors]);
+    return { minutes: await read(apiUsageMinutes), days: await read(apiUsageDays) };
+  }
+
+  it("loses nothing and counts nothing twice when a flush fails half-way", async () => {
+    const actor = await keyActor();
+    const recorder = new UsageRecorder(failingFirstInsert(t.app.database.db, apiUsageDays), logger);
+    const at = Date.now() - 120_000;
+    recorder.record(actor, "GRAPHQL", 200, at);
+    recorder.record(actor, "GRAPHQL", 404, at);
+    recorder.record(actor, "GRAPHQL", 500, at);
+    await recorder.flush(); // the minutes are written, the days fail: all of it must be retried
+    assert.deepEqual(await stored(actor), { minutes: [], days: [] });
+    recorder.record(actor, "GRAPHQL", 200, at);
+    await recorder.flush();
+    assert.deepEqual(await stored(actor), { minutes: [[4, 1, 1]], days: [[4, 1, 1]] });
+  });
+
+  it("does not count written calls again when the after-flush hook fails", async () => {
+    const actor = await keyActor();
+    let failures = 1;
+    const recorder = new UsageRecorder(t.app.database.db, logger, async () => {
+      if (failures-- > 0) throw new Error("simulated hook failure");
+    });
+    recorder.record(actor, "JSON", 200);
+    recorder.record(actor, "JSON", 200);
+    await recorder.flush();
+    await recorder.flush();
+    assert.deepEqual(await stored(actor), { minutes: [[2, 0, 0]], days: [[2, 0, 0]] });
   });
 });

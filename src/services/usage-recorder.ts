@@ -3,7 +3,7 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Logger } from "pino";
 import { API_CALL_TYPES, apiUsageDays, apiUsageMinutes } from "@/schema/tables/index.js";
 import type { Actor } from "@/src/auth/actor.js";
-import type { Db } from "@/src/db/database.js";
+import type { Db, Queryable } from "@/src/db/database.js";
 
 export type CallType = (typeof API_CALL_TYPES)[number];
 
@@ -81,15 +81,24 @@ export class UsageRecorder {
   private async write(): Promise<void> {
     const buckets = [...this.pending.values()];
     this.pending = new Map();
-    try {
-      if (buckets.length > 0) {
-        await this.upsert(apiUsageMinutes, buckets);
-        await this.upsert(apiUsageDays, mergeByDay(buckets));
+    if (buckets.length > 0) {
+      try {
+        // One transaction: if the day upsert failed after the minute upsert, the retry (the counts
+        // are restored below) would count those minutes twice.
+        await this.db.transaction(async (tx) => {
+          await this.upsert(tx, apiUsageMinutes, buckets);
+          await this.upsert(tx, apiUsageDays, mergeByDay(buckets));
+        });
+      } catch (error) {
+        this.logger.warn({ err: error, buckets: buckets.length }, "usage flush failed; will retry");
+        for (const bucket of buckets) this.restore(bucket);
       }
+    }
+    // Apart: its failure must not restore counts that are already written.
+    try {
       await this.afterFlush();
     } catch (error) {
-      this.logger.warn({ err: error, buckets: buckets.length }, "usage flush failed; will retry");
-      for (const bucket of buckets) this.restore(bucket);
+      this.logger.warn({ err: error }, "after-flush hook failed");
     }
   }
 
@@ -104,11 +113,15 @@ export class UsageRecorder {
     }
   }
 
-  private async upsert(table: typeof apiUsageMinutes | typeof apiUsageDays, buckets: Bucket[]) {
+  private async upsert(
+    db: Queryable,
+    table: typeof apiUsageMinutes | typeof apiUsageDays,
+    buckets: Bucket[],
+  ) {
     const add = (column: PgColumn, name: string) => sql`${column} + excluded.${sql.identifier(name)}`;
     // Chunks keep each statement well under PostgreSQL's 65,535 bind parameters.
     for (let i = 0; i < buckets.length; i += 1_000) {
-      await this.db
+      await db
         .insert(table)
         .values(buckets.slice(i, i + 1_000))
         .onConflictDoUpdate({
