@@ -8,6 +8,7 @@ export function createLogger(env: Pick<Env, "LOG_LEVEL">): Logger {
   return pino({
     level: env.LOG_LEVEL,
     base: { service: "visit-api" },
-    redact: ["req.headers.authorization", "req.headers.cookie", "adminPassword", "*.password"],
+    // The generated first-start password is deliberately logged once (SPEC section 3).
+    redact: ["req.headers.authorization", "req.headers.cookie", "*.password"],
   });
 }

@@ -19,7 +19,17 @@ export type PublicError = {
  * request id and masked: internals never reach a client.
  */
 export function toPublicError(error: unknown, log?: Logger): PublicError {
-  if (error instanceof GraphQLError && error.originalError) return toPublicError(error.originalError, log);
+  if (error instanceof GraphQLError) {
+    // Our errors carry the details; otherwise a GraphQL error's own code (Apollo's parse and
+    // validation errors wrap a code-less original) decides before the original does.
+    if (error.originalError instanceof AppError) return toPublicError(error.originalError, log);
+    const code = error.extensions.code;
+    if (isErrorCode(code)) {
+      const reason = typeof error.extensions.reason === "string" ? error.extensions.reason : undefined;
+      return { code, status: ERROR_CODES[code].status, message: error.message, reason, errors: [] };
+    }
+    if (error.originalError) return toPublicError(error.originalError, log);
+  }
   if (error instanceof AppError) {
     return {
       code: error.code,
@@ -30,11 +40,6 @@ export function toPublicError(error: unknown, log?: Logger): PublicError {
       retryAfter: error.retryAfter,
       details: error.details,
     };
-  }
-  if (error instanceof GraphQLError && isErrorCode(error.extensions.code)) {
-    const code = error.extensions.code;
-    const reason = typeof error.extensions.reason === "string" ? error.extensions.reason : undefined;
-    return { code, status: ERROR_CODES[code].status, message: error.message, reason, errors: [] };
   }
   log?.error({ err: error }, "internal error");
   return {

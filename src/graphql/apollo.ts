@@ -8,6 +8,7 @@ import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from "graphq
 import type { Logger } from "pino";
 import type { Env } from "@/src/config/env.js";
 import { toPublicError } from "@/src/errors/error-body.js";
+import { ERROR_CODES, isErrorCode } from "@/src/errors/error-code.js";
 import type { GraphQLContext } from "./context.js";
 import { depthLimit } from "./limits.js";
 
@@ -18,12 +19,20 @@ function costLimit(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<G
       return {
         async didResolveOperation({ request, document, operationName }) {
           const query = operationName ? (separateOperations(document)[operationName] ?? document) : document;
-          const cost = getComplexity({
-            schema,
-            query,
-            variables: request.variables ?? {},
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query,
+              variables: request.variables ?? {},
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // Variables that do not fit their types: the caller's input, not our failure.
+            throw new GraphQLError(error instanceof Error ? error.message : "Invalid variables", {
+              extensions: { code: "BAD_USER_INPUT" },
+            });
+          }
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}`, {
               extensions: {
@@ -46,10 +55,11 @@ function costLimit(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<G
 const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
-      async willSendResponse({ response, errors }) {
-        if (response.body.kind !== "single" || !errors?.length) return;
-        if (response.body.singleResult.data != null) return;
-        response.http.status = toPublicError(unwrapResolverError(errors[0])).status;
+      async willSendResponse({ response }) {
+        if (response.body.kind !== "single") return;
+        const { data, errors } = response.body.singleResult;
+        const code = errors?.[0]?.extensions?.code;
+        if (data == null && isErrorCode(code)) response.http.status = ERROR_CODES[code].status;
       },
     };
   },
