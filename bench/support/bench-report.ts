@@ -1,6 +1,7 @@
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { SCENARIO } from "../scenarios.js";
 import type { LoadMeasurement } from "./load-runner.js";
+import { textTable } from "./text-table.js";
 
 export type MachineInfo = {
   cpu: string;
@@ -99,22 +100,6 @@ export function evaluateTargets(rows: ResultRow[]): TargetResult[] {
 const fixed = (value: number, digits: number) =>
   value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function table(header: string[], lines: string[][], rightAligned: Set<number>): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...lines.map((line) => (line[column] ?? "").length)),
-  );
-  const render = (cells: string[]) =>
-    cells
-      .map((cell, column) =>
-        rightAligned.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
-      )
-      .join("  ")
-      .trimEnd();
-  return [render(header), widths.map((width) => "-".repeat(width)).join("  "), ...lines.map(render)].join(
-    "\n",
-  );
-}
-
 function errorsCell(row: ResultRow): string {
   if (row.errors === 0) return "0";
   const statuses = Object.entries(row.errorStatuses ?? {})
@@ -124,7 +109,7 @@ function errorsCell(row: ResultRow): string {
 }
 
 export function formatRows(rows: ResultRow[]): string {
-  return table(
+  return textTable(
     ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "ratio"],
     rows.map((row) => [
       row.name,
@@ -139,7 +124,7 @@ export function formatRows(rows: ResultRow[]): string {
 }
 
 export function formatTargets(targets: TargetResult[]): string {
-  return table(
+  return textTable(
     ["target", "ratio", "needed", "verdict"],
     targets.map((target) => [
       `${target.numerator} / ${target.denominator}`,
