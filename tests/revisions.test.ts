@@ -130,10 +130,11 @@ function deferred() {
 /**
  * The issue's choreography, made deterministic: writer A takes a number and keeps its transaction
  * open; writer B then takes the next number and commits at once; the reader syncs in between; A
- * commits only after the reader has finished a pass that started after B's commit (or after 300 ms
- * when B cannot commit first). Then the reader catches up.
+ * commits only after the reader has finished a pass that started after B's commit, or after
+ * `holdMs` when B cannot commit first. Then the reader catches up. `commitOrder` lists the ids in
+ * the order their transactions committed.
  */
-async function lateCommitScenario(allocate: Allocate) {
+async function lateCommitScenario(allocate: Allocate, holdMs: number) {
   const event = await createEvent(t);
   const scope = await scopeOf(event.id);
   const db = t.app.database.db;
@@ -148,7 +149,7 @@ async function lateCommitScenario(allocate: Allocate) {
       const revision = await allocate(tx);
       const id = await insertVisitorRow(tx, scope, revision);
       aTookNumber.resolve();
-      await Promise.race([readerPassedAfterB.promise, sleep(300)]);
+      await Promise.race([readerPassedAfterB.promise, sleep(holdMs, undefined, { ref: false })]);
       return { id, revision, deleted: false };
     })
     .then((change) => {
@@ -185,7 +186,8 @@ async function lateCommitScenario(allocate: Allocate) {
   }
   const [a, b] = await writers;
   await reader.pass();
-  return { a, b, reader, report: compareFeed(written, reader.seen) };
+  const commitOrder = written.map((change) => change.id);
+  return { a, b, reader, commitOrder, report: compareFeed(written, reader.seen) };
 }
 
 describe("revisions and the late commit (SPEC section 2)", () => {
@@ -292,8 +294,9 @@ describe("revisions and the late commit (SPEC section 2)", () => {
   });
 
   it("with the revision counter, a writer that takes a number after a late committer waits for it", async () => {
-    const { a, b, reader, report } = await lateCommitScenario(counterAllocator);
+    const { a, b, reader, commitOrder, report } = await lateCommitScenario(counterAllocator, 300);
     assert.ok(a.revision < b.revision, "A took its number first");
+    assert.deepEqual(commitOrder, [a.id, b.id], "B could not commit before A");
     assert.deepEqual(report.missed, []);
     assert.deepEqual(
       reader.seen.map((change) => change.id),
@@ -310,8 +313,10 @@ describe("revisions and the late commit (SPEC section 2)", () => {
     // Far above the counter's numbers, so the two allocators never collide on the unique revision.
     await db.execute(sql.raw(`create sequence ${NAIVE_SEQUENCE} start 1000000000`));
     try {
-      const { a, b, reader, report } = await lateCommitScenario(naiveAllocator);
+      // A holds until the reader has passed B (B never waits for A here); 30 s is only a safety net.
+      const { a, b, reader, commitOrder, report } = await lateCommitScenario(naiveAllocator, 30_000);
       assert.ok(a.revision < b.revision, "A took its number first");
+      assert.deepEqual(commitOrder, [b.id, a.id], "B committed first");
       // B committed first, the reader moved past it, and A's lower revision committed behind it.
       assert.deepEqual(
         reader.seen.map((change) => change.id),
