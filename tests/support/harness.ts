@@ -141,7 +141,7 @@ export async function waitFor<T>(
  * Waits, when needed, until at least `marginMs` remain before the next UTC minute, so a burst of
  * calls lands in one rate-limit window and one statistics bucket at every resolution.
  */
-export async function awayFromMinuteEdge(marginMs = 5_000): Promise<void> {
+export async function awayFromMinuteEdge(marginMs = 10_000): Promise<void> {
   const left = 60_000 - (Date.now() % 60_000);
   if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
