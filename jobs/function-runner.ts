@@ -55,7 +55,7 @@ export class FunctionRunner implements FunctionInvoker {
         },
         limits: runLimitsFromEnv(env, fn.type === "ENDPOINT" ? "endpoint" : "task"),
       },
-      this.hooks(fn, run.id),
+      this.hooks(fn, run.id, trigger),
     );
     const finished = await functions.finishRun(run, {
       status: result.status,
@@ -71,13 +71,23 @@ export class FunctionRunner implements FunctionInvoker {
     return { run: finished, value: result.value };
   }
 
-  private hooks(fn: FunctionRow, runId: string): RunHooks {
+  private hooks(fn: FunctionRow, runId: string, trigger: FunctionTrigger): RunHooks {
     const { functions, verifier, graphql, rateLimiter, usage } = this.deps;
     return {
       async graphql(query, variables) {
         const actor = await verifier.actorForKey(fn.apiKeyId);
+        // An endpoint run is inside an HTTP request that already holds one of the key's concurrency
+        // slots: its calls count against the per-minute limit only, or a key limited to one call at
+        // a time could never use visit.graphql from its endpoint.
         const release =
-          actor.kind === "apiKey" ? await rateLimiter.acquire(actor.apiKeyId, actor.limits) : () => {};
+          actor.kind === "apiKey"
+            ? await rateLimiter.acquire(
+                actor.apiKeyId,
+                trigger === "ENDPOINT"
+                  ? { ...actor.limits, concurrency: Number.MAX_SAFE_INTEGER }
+                  : actor.limits,
+              )
+            : () => {};
         try {
           const outcome = await graphql({ query, variables }, actor, `function-run:${runId}`);
           usage.record(actor, "FUNCTION", statusOf(outcome.data, outcome.errors[0]?.extensions?.code));

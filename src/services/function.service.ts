@@ -219,7 +219,8 @@ export class FunctionService {
         .where(eq(functions.id, run.functionId));
     }
     await this.pruneRuns(run.functionId);
-    return row!;
+    // No row when the function (and its runs) was deleted while this run was going on.
+    return row ?? { ...run, ...result };
   }
 
   /**

@@ -14,7 +14,7 @@ import {
   otherOrganisation,
   userWithRoles,
 } from "../support/factories.js";
-import { startApp, type TestApp } from "../support/harness.js";
+import { awayFromMinuteEdge, startApp, type TestApp } from "../support/harness.js";
 
 let t: TestApp;
 before(async () => {
@@ -129,6 +129,35 @@ describe("endpoint functions: visit.graphql as the function's API key", () => {
     );
     // ...while the unscoped key sees both of its own organisation's events.
     assert.deepEqual(await (await unscoped.call(`?eventId=${eventB}`)).json(), { eventId: eventB, count: 2 });
+  });
+});
+
+describe("endpoint functions: the key's rate limits", () => {
+  const CALLS = `
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      try { outcomes.push((await visit.graphql("{ events { id } }")).errors.length === 0 ? "ok" : "error"); }
+      catch (error) { outcomes.push(error.message); }
+    }
+    return outcomes;`;
+
+  it("lets a key limited to one call at a time use visit.graphql from its own endpoint", async () => {
+    const { call } = await endpoint(CALLS, { concurrencyLimit: 1 });
+    const response = await call();
+    assert.deepEqual([response.status, await response.json()], [200, ["ok", "ok", "ok"]]);
+  });
+
+  it("counts visit.graphql calls against the key's calls per minute", async () => {
+    await awayFromMinuteEdge(5_000);
+    const { call } = await endpoint(CALLS, { rateLimitPerMinute: 3 });
+    // The call to the endpoint is the first of the minute's three; two GraphQL calls are left.
+    const response = await call();
+    const outcomes = (await response.json()) as string[];
+    assert.deepEqual(outcomes.slice(0, 2), ["ok", "ok"]);
+    assert.match(outcomes[2] ?? "", /^Rate limit exceeded: 3 calls per minute/);
+    const refused = await call();
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get("retry-after")) >= 1);
   });
 });
 

@@ -46,6 +46,8 @@ let t: TestApp;
 let key: ApiKeyRef;
 let allowed: Awaited<ReturnType<typeof localServer>>;
 let forbidden: Awaited<ReturnType<typeof localServer>>;
+/** Requests to /hold wait here until the test releases them. */
+const held: (() => void)[] = [];
 
 before(async () => {
   // Not on the allow-list: nothing may ever reach it.
@@ -54,6 +56,8 @@ before(async () => {
     if (path === "/redirect") {
       res.writeHead(302, { location: `http://127.0.0.1:${forbidden.port}/secret` });
       res.end();
+    } else if (path === "/hold") {
+      held.push(() => res.end("released"));
     } else {
       res.writeHead(200, { "content-type": "text/plain", "x-from": "allowed" });
       res.end(`hello from ${path}`);
@@ -343,6 +347,55 @@ describe("statistics of visit.graphql", () => {
       return sum.FUNCTION?.calls === 7 ? sum : undefined;
     });
     assert.deepEqual(await totals(), { FUNCTION: { calls: 7, errors: 2 } });
+  });
+});
+
+describe("function lifecycle during runs", () => {
+  it("finishes a run whose function is deleted meanwhile: the caller gets its answer, not a 500", async () => {
+    const code = functionCode(`return await (await fetch("http://127.0.0.1:${allowed.port}/hold")).text();`);
+    const DELETE = "mutation($id: ID!) { deleteFunction(id: $id) { id } }";
+
+    const endpoint = await createFunction(t, {
+      type: "ENDPOINT",
+      key: "deleted-meanwhile",
+      code,
+      apiKeyId: key.id,
+    });
+    const pending = t.fetch("/functions/deleted-meanwhile", {
+      headers: { authorization: `Bearer ${key.secret}` },
+    });
+    await waitFor("the endpoint run to be waiting", () => held.length === 1);
+    await t.ok(DELETE, { id: endpoint.id });
+    held.shift()?.();
+    const response = await pending;
+    assert.deepEqual([response.status, await response.json()], [200, "released"]);
+    assert.ok(response.headers.get("x-function-run-id"));
+
+    const manual = await task(`return await (await fetch("http://127.0.0.1:${allowed.port}/hold")).text();`);
+    const run = runFunction(t, manual.id);
+    await waitFor("the manual run to be waiting", () => held.length === 1);
+    await t.ok(DELETE, { id: manual.id });
+    held.shift()?.();
+    const finished = await run;
+    assert.deepEqual(
+      [finished.status, finished.result, finished.functionId],
+      ["SUCCEEDED", "released", manual.id],
+    );
+  });
+
+  it("gives visit.graphql the refusal when the function's API key is disabled or deleted", async () => {
+    const own = await createApiKey(t);
+    const fn = await task(
+      `try { return await visit.graphql("{ events { id } }"); } catch (error) { return "refused: " + error.message; }`,
+      { apiKeyId: own.id },
+    );
+    assert.deepEqual(((await succeeded(fn)).result as { errors: unknown[] }).errors, []);
+    await t.ok("mutation($id: ID!) { updateApiKey(id: $id, input: { state: DISABLED }) { id } }", {
+      id: own.id,
+    });
+    assert.equal((await succeeded(fn)).result, "refused: This API key is disabled");
+    await t.ok("mutation($id: ID!) { deleteApiKey(id: $id) { id } }", { id: own.id });
+    assert.equal((await succeeded(fn)).result, "refused: The function's API key no longer exists");
   });
 });
 
