@@ -83,6 +83,8 @@ export function createApolloServer(options: {
     schema,
     validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],
     introspection: true,
+    // main.ts owns SIGTERM: Apollo's own handler would stop the server first and make ours wait forever.
+    stopOnTerminationSignals: false,
     // Apollo's landing page loads from CDNs; the playground is served from our own assets instead.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
