@@ -148,7 +148,8 @@ function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<Co
 
 /** The legacy REST layer (SPEC section 5): `/json/...` and `/xml/...` routes, and `/openapi.json`. */
 export function createCompatRouter(deps: CompatDeps): Router {
-  // The schema is built once per process; an invalid route document rejects here, at start.
+  // The schema is built once per process. An invalid route document is a programming error: the
+  // rejection is left unhandled on purpose, so the process stops at start naming the document.
   const compiled = graphqlSchema().then(compileRoutes);
   const openApi = compiled.then(openApiDocument);
   const router = express.Router();

@@ -1,5 +1,5 @@
 import type { Request } from "express";
-import { type GraphQLInputType, getNamedType, isEnumType } from "graphql";
+import { getNamedType, isEnumType } from "graphql";
 import { AppError, type FieldError, invalidInput } from "@/src/errors/app-error.js";
 import { readEnum, readInput } from "./rest-model.js";
 import type { CompiledRoute, ListParam, RestFormat } from "./route-table.js";
@@ -54,11 +54,10 @@ export function listVariables(route: CompiledRoute, query: Request["query"]) {
     else errors.push({ field: "limit", message: `must be an integer from 1 to ${MAX_LIMIT}` });
   }
   const states = take("registrationStates");
-  const stateType = route.filter?.getFields().registrationStates?.type;
-  if (states !== undefined && stateType) {
-    const enumType = getEnum(stateType);
+  const stateType = getNamedType(route.filter?.getFields().registrationStates?.type);
+  if (states !== undefined && isEnumType(stateType)) {
     const reader = { errors: [] as FieldError[] };
-    const values = commaList(states).map((state) => readEnum(state, enumType, "registrationStates", reader));
+    const values = commaList(states).map((state) => readEnum(state, stateType, "registrationStates", reader));
     // One message for the parameter, however many of its values are wrong.
     if (reader.errors.length > 0) errors.push(reader.errors[0]!);
     else filter.registrationStates = values;
@@ -72,12 +71,6 @@ export function listVariables(route: CompiledRoute, query: Request["query"]) {
   }
   if (errors.length > 0) throw invalidInput(errors);
   return { first, filter };
-}
-
-function getEnum(type: GraphQLInputType) {
-  const named = getNamedType(type);
-  if (!isEnumType(named)) throw new TypeError("registrationStates is not an enum list");
-  return named;
 }
 
 /** Brackets outside strings, in one pass: JSON's counterpart of the XML nesting check. */
