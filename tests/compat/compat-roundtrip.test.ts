@@ -6,7 +6,7 @@ import { isEnumType, isInputObjectType, isObjectType } from "graphql";
 import { enumFromRest, enumToRest, singular, toCamel, toKebab } from "@/compat/kebab-case.js";
 import { bodyInput } from "@/compat/request-input.js";
 import { toRest } from "@/compat/rest-model.js";
-import { type CompiledRoute, compileRoutes } from "@/compat/route-table.js";
+import { type CompiledRoute, compileRoutes, ROUTES } from "@/compat/route-table.js";
 import { renderXml } from "@/compat/xml-render.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
 import { createEvent, createQuestion, createRegistrationType, VISITOR_FIELDS } from "../support/factories.js";
@@ -126,6 +126,18 @@ before(async () => {
 });
 
 describe("the REST field model, in process", () => {
+  it("compiles every route of the table to one named operation, valid against the schema", async () => {
+    const routes = compileRoutes(await graphqlSchema());
+    assert.deepEqual(
+      routes.map((route) => route.operation),
+      ROUTES.map((route) => route.operation),
+    );
+    for (const route of routes) {
+      assert.equal(route.document.definitions.length, 1, route.operation);
+      assert.match(route.query, new RegExp(`^(query|mutation) ${route.operation}\\b`));
+    }
+  });
+
   it("spells every field and enum value of the schema both ways, by rule", async () => {
     const schema = await graphqlSchema();
     for (const type of Object.values(schema.getTypeMap())) {
