@@ -4,9 +4,6 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler } 
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { createCompatRouter } from "@/compat/compat.router.js";
-import { FunctionRunner } from "@/jobs/function-runner.js";
-import { runnerOptionsFromEnv } from "@/jobs/sandbox/sandbox-config.js";
-import { SandboxRunner } from "@/jobs/sandbox/sandbox-runner.js";
 import { createTaskScheduler } from "@/jobs/scheduler/create-task-scheduler.js";
 import type { Actor } from "@/src/auth/actor.js";
 import { Authenticator } from "@/src/auth/authenticator.js";
@@ -15,15 +12,13 @@ import type { Database } from "@/src/db/database.js";
 import { AppError } from "@/src/errors/app-error.js";
 import { type PublicError, toPublicError } from "@/src/errors/error-body.js";
 import { ERROR_CODES } from "@/src/errors/error-code.js";
-import { createApolloServer } from "@/src/graphql/apollo.js";
 import type { GraphQLContext } from "@/src/graphql/context.js";
-import { createExecutor, type GraphQLExecutor } from "@/src/graphql/executor.js";
+import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import { createContext } from "@/src/graphql/loaders.js";
-import { graphqlSchema } from "@/src/graphql/schema.js";
-import { createServices, type Services } from "@/src/services/services.js";
-import { type CallType, UsageRecorder } from "@/src/services/usage-recorder.js";
+import type { Services } from "@/src/services/services.js";
+import type { CallType, UsageRecorder } from "@/src/services/usage-recorder.js";
+import { createCore } from "./core.js";
 import { functionsRouter } from "./functions.router.js";
-import { createInfrastructure } from "./infrastructure.js";
 import { playgroundRouter } from "./playground.js";
 import { requestId } from "./request-id.js";
 
@@ -72,12 +67,12 @@ function problemBody(error: PublicError) {
 
 export async function createApp(options: { env: Env; logger: Logger; database: Database }): Promise<App> {
   const { env, logger, database } = options;
-  const infrastructure = createInfrastructure(env, logger);
-  const services = createServices(database.db, env, infrastructure.bus);
-  const usage = new UsageRecorder(database.db, logger, () =>
-    services.apiKeys.touch(services.apiKeyVerifier.takeLastUsed()),
-  );
-  usage.start(env.STATS_FLUSH_MS);
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", env.TRUST_PROXY);
+  const server = createServer(app);
+  const core = await createCore({ env, logger, database, httpServer: server });
+  const { infrastructure, services, usage, apollo, graphql, runner } = core;
   const pruneUsage = () =>
     usage
       .prune(env.STATS_MINUTE_RETENTION_DAYS, env.STATS_DAY_RETENTION_DAYS)
@@ -90,11 +85,6 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
   const authenticator = new Authenticator(services.sessions, env.OPERATOR_TOKEN, (secret, ip) =>
     services.apiKeyVerifier.verify(secret, ip),
   );
-
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("trust proxy", env.TRUST_PROXY);
-  const server = createServer(app);
 
   app.use(
     pinoHttp({
@@ -147,10 +137,6 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
     next();
   };
 
-  const schema = await graphqlSchema();
-  const apollo = createApolloServer({ schema, env, logger, httpServer: server });
-  await apollo.start();
-  const graphql = createExecutor(apollo, services);
   app.use(
     "/graphql",
     express.json({ limit: env.BODY_LIMIT_BYTES }),
@@ -163,18 +149,6 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
 
   app.use(createCompatRouter({ env, graphql, authenticate: authenticateRequest }));
 
-  const sandbox = new SandboxRunner(runnerOptionsFromEnv(env));
-  const runner = new FunctionRunner({
-    env,
-    logger,
-    sandbox,
-    functions: services.functions,
-    verifier: services.apiKeyVerifier,
-    graphql,
-    rateLimiter: infrastructure.rateLimiter,
-    usage,
-  });
-  services.functions.setInvoker(runner);
   const scheduler = await createTaskScheduler({ env, logger, functions: services.functions, runner });
   services.functions.onChange(({ id }) => scheduler.sync(id));
   app.use(
@@ -220,10 +194,8 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
       // Apollo's drain plugin closes the HTTP server and waits for in-flight requests.
       await apollo.stop();
       await scheduler.close();
-      await sandbox.close();
       clearInterval(pruneTimer);
-      await usage.stop();
-      await infrastructure.close();
+      await core.close();
       await database.close();
     },
   };
