@@ -138,8 +138,16 @@ export class FunctionService {
     await this.row(user.organisationId, functionId);
     const size = parseInput(z.number().int().min(1).max(100), first, "first");
     const cursor = before
-      ? (await this.db.select().from(functionRuns).where(eq(functionRuns.id, before)))[0]
+      ? (
+          await this.db
+            .select()
+            .from(functionRuns)
+            .where(and(eq(functionRuns.functionId, functionId), eq(functionRuns.id, before)))
+        )[0]
       : undefined;
+    // Retention prunes the oldest runs first: when the cursor's run is gone, so is everything
+    // older. (Starting over from the newest instead would send a paging client round in circles.)
+    if (before && !cursor) return { nodes: [], hasNextPage: false };
     const rows = await this.db
       .select()
       .from(functionRuns)

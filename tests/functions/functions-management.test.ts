@@ -1,6 +1,8 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { inArray } from "drizzle-orm";
+import { functionRuns } from "@/schema/tables/index.js";
 import {
   createApiKey,
   createFunction,
@@ -332,6 +334,25 @@ describe("function runs", () => {
     for (const first of [0, 101]) {
       assert.equal(failure(await t.gql(RUNS, { functionId: fn.id, first })).status, 422, `first: ${first}`);
     }
+  });
+
+  it("ends paging when the cursor's run was pruned meanwhile, and takes only the function's own runs as cursors", async () => {
+    const fn = await createFunction(t, { code: functionCode("return ctx.input;") });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await runFunction(t, fn.id, i)).id);
+    const page = await t.ok<RunsPage>(RUNS, { functionId: fn.id, first: 2 });
+    const cursor = page.functionRuns.endCursor;
+    assert.equal(cursor, ids[2]);
+    // Retention removes the oldest runs: the cursor's run and everything older.
+    await t.app.database.db.delete(functionRuns).where(inArray(functionRuns.id, ids.slice(0, 3)));
+    const next = await t.ok<RunsPage>(RUNS, { functionId: fn.id, first: 2, before: cursor });
+    assert.deepEqual([next.functionRuns.nodes, next.functionRuns.hasNextPage], [[], false]);
+
+    // Another function's run id is no cursor here.
+    const other = await createFunction(t);
+    const foreign = await runFunction(t, other.id);
+    const crossed = await t.ok<RunsPage>(RUNS, { functionId: fn.id, before: foreign.id });
+    assert.deepEqual(crossed.functionRuns.nodes, []);
   });
 
   it("keeps runs per function: another function's runs are not listed", async () => {
