@@ -188,7 +188,7 @@ describe("identity", () => {
       assert.equal((await userEmails()).filter((email) => email === input.email).length, 1);
     });
 
-    it("updates name, roles and password; the new roles apply to existing sessions at once", async () => {
+    it("updates name and roles; the new roles apply to existing sessions at once", async () => {
       const user = await createUser(["USER_ACCOUNT_MANAGEMENT"]);
       const token = await t.login(user.email, "password-123");
       const event = await createEvent(t);
@@ -197,7 +197,7 @@ describe("identity", () => {
 
       const updated = await t.ok<{ updateUser: UserData }>(UPDATE_USER, {
         id: user.id,
-        input: { name: "Renamed", roles: ["DATA_MANAGEMENT"], password: "new-password-456" },
+        input: { name: "Renamed", roles: ["DATA_MANAGEMENT"] },
       });
       assert.deepEqual(updated.updateUser, {
         id: user.id,
@@ -208,10 +208,67 @@ describe("identity", () => {
       await t.ok(CREATE_VISITOR, { eventId: event.id }, { as: token });
       const users = await t.gql(USERS, {}, { as: token });
       assert.deepEqual([users.status, failure(users).reason], [403, "MISSING_ROLE"]);
+    });
 
+    it("changes a password: the old one stops working and so do the user's sessions", async () => {
+      const user = await createUser(["DATA_MANAGEMENT"]);
+      const token = await t.login(user.email, "password-123");
+      await t.ok(UPDATE_USER, { id: user.id, input: { password: "new-password-456" } });
+
+      const oldSession = await t.gql(USERS, {}, { as: token });
+      assert.deepEqual([oldSession.status, failure(oldSession).reason], [401, "INVALID_SESSION"]);
       const oldPassword = await t.gql(LOGIN, { email: user.email, password: "password-123" }, { as: null });
       assert.equal(failure(oldPassword).reason, "INVALID_CREDENTIALS");
       await t.login(user.email, "new-password-456");
+    });
+
+    it("keeps the session that changes its own password, and ends the user's others", async () => {
+      const user = await createUser(["USER_ACCOUNT_MANAGEMENT"]);
+      const current = await t.login(user.email, "password-123");
+      const other = await t.login(user.email, "password-123");
+      await t.ok(UPDATE_USER, { id: user.id, input: { password: "new-password-456" } }, { as: current });
+      await t.ok(USERS, {}, { as: current });
+      assert.equal(failure(await t.gql(USERS, {}, { as: other })).reason, "INVALID_SESSION");
+    });
+
+    it("lets only an ADMIN grant ADMIN or change an ADMIN", async () => {
+      const manager = await createUser(["USER_ACCOUNT_MANAGEMENT"]);
+      const token = await t.login(manager.email, "password-123");
+      const selfPromotion = await t.gql(
+        UPDATE_USER,
+        { id: manager.id, input: { roles: ["ADMIN"] } },
+        { as: token },
+      );
+      assert.deepEqual([selfPromotion.status, failure(selfPromotion).reason], [403, "MISSING_ROLE"]);
+      const newAdmin = await t.gql(
+        CREATE_USER,
+        {
+          input: {
+            email: `admin.${manager.id}@example.test`,
+            name: "X",
+            password: "password-123",
+            roles: ["ADMIN"],
+          },
+        },
+        { as: token },
+      );
+      assert.deepEqual([newAdmin.status, failure(newAdmin).reason], [403, "MISSING_ROLE"]);
+      const admins = (await t.ok<{ users: UserData[] }>(USERS)).users.filter((entry) =>
+        entry.roles.includes("ADMIN"),
+      );
+      const resetAdmin = await t.gql(
+        UPDATE_USER,
+        { id: admins[0]!.id, input: { password: "taken-over-1" } },
+        { as: token },
+      );
+      assert.deepEqual([resetAdmin.status, failure(resetAdmin).reason], [403, "MISSING_ROLE"]);
+      const removeAdmin = await t.gql(DELETE_USER, { id: admins[0]!.id }, { as: token });
+      assert.deepEqual([removeAdmin.status, failure(removeAdmin).reason], [403, "MISSING_ROLE"]);
+      const granted = await t.ok<{ updateUser: UserData }>(UPDATE_USER, {
+        id: manager.id,
+        input: { roles: ["ADMIN"] },
+      });
+      assert.deepEqual(granted.updateUser.roles, ["ADMIN"]);
     });
 
     it("names invalid update fields and keeps the user unchanged", async () => {

@@ -113,4 +113,38 @@ describe("visitors change feed", () => {
     assert.deepEqual(read.visitor, created);
     assert.equal((read.visitor.contact as { email: string }).email, "grace@example.test");
   });
+
+  it("merges a partial address on update: omitted address fields keep their value", async () => {
+    const event = await createEvent(t);
+    const created = await createVisitor(t, event.id, {
+      contact: { email: "m@example.test", address: { street: "1 Main St", city: "Utrecht", country: "NL" } },
+    });
+    const updated = await t.ok<{
+      updateVisitor: { contact: { email: string; address: Record<string, unknown> } };
+    }>(
+      `mutation($eventId: ID!, $id: ID!) {
+        updateVisitor(eventId: $eventId, id: $id, input: { contact: { address: { city: "Amsterdam", street: null } } }) {
+          contact { email address { street city country } }
+        }
+      }`,
+      { eventId: event.id, id: created.id },
+    );
+    assert.deepEqual(updated.updateVisitor.contact, {
+      email: "m@example.test",
+      address: { street: null, city: "Amsterdam", country: "NL" },
+    });
+  });
+
+  it("takes an explicit null on a defaulted field as the default", async () => {
+    const event = await createEvent(t, undefined, { timezone: null });
+    const read = await t.ok<{ event: { timezone: string } }>(
+      "query($id: ID!) { event(id: $id) { timezone } }",
+      {
+        id: event.id,
+      },
+    );
+    assert.equal(read.event.timezone, "UTC");
+    const visitor = await createVisitor(t, event.id, { registrationState: null });
+    assert.equal(visitor.registrationState, "INVITED");
+  });
 });

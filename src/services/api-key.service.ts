@@ -9,7 +9,7 @@ import { sha256 } from "@/src/auth/token.js";
 import type { Db, Tx } from "@/src/db/database.js";
 import { notFound } from "@/src/errors/app-error.js";
 import { newId } from "./ids.js";
-import { FieldErrors, parseInput, text } from "./validation.js";
+import { FieldErrors, parseInput, text, withDefault } from "./validation.js";
 
 export type ApiKey = Omit<ApiKeyRow, "secretHash" | "contactName" | "contactEmail" | "contactPhone"> & {
   contact: { name: string | null; email: string | null; phone: string | null };
@@ -32,10 +32,10 @@ const keyFields = {
 
 const createSchema = z.object({
   ...keyFields,
-  state: keyFields.state.default("ACTIVE"),
-  allowedIps: keyFields.allowedIps.default([]),
-  eventIds: keyFields.eventIds.default([]),
-  canWrite: keyFields.canWrite.default(false),
+  state: withDefault(keyFields.state, "ACTIVE"),
+  allowedIps: withDefault(keyFields.allowedIps, []),
+  eventIds: withDefault(keyFields.eventIds, []),
+  canWrite: withDefault(keyFields.canWrite, false),
 });
 const updateSchema = z.object(keyFields).partial();
 

@@ -69,5 +69,11 @@ export function mergeContact(current: Contact, patch: ContactInputValue | null |
     if (patch[key] !== undefined) (merged as Record<keyof Contact, unknown>)[key] = patch[key] ?? null;
   }
   if (patch.email) merged.email = patch.email.toLowerCase();
+  // The address merges the same way: a partial address keeps the fields it omits.
+  if (patch.address) merged.address = { ...current.address, ...definedFields(patch.address) };
   return merged;
+}
+
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
 }

@@ -11,7 +11,7 @@ import {
 import type { Queryable } from "@/src/db/database.js";
 import { forbidden, notFound } from "@/src/errors/app-error.js";
 import { newEventId } from "./ids.js";
-import { FieldErrors, parseInput, text } from "./validation.js";
+import { FieldErrors, parseInput, text, withDefault } from "./validation.js";
 
 export type Event = typeof events.$inferSelect;
 
@@ -37,7 +37,7 @@ const eventFields = {
   contactEmail: text.email,
 };
 
-const createEventSchema = z.object({ ...eventFields, timezone: timezone.default("UTC") });
+const createEventSchema = z.object({ ...eventFields, timezone: withDefault(timezone, "UTC") });
 const updateEventSchema = z.object(eventFields).partial();
 
 export type CreateEventInput = z.input<typeof createEventSchema>;

@@ -16,7 +16,7 @@ import { type Actor, requireAccountManagement } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
 import { AppError, conflict, notFound } from "@/src/errors/app-error.js";
 import { newId } from "./ids.js";
-import { FieldErrors, parseInput, text } from "./validation.js";
+import { FieldErrors, parseInput, text, withDefault } from "./validation.js";
 
 export type UserFunction = Omit<FunctionRow, "state">;
 export type FunctionRun = FunctionRunRow;
@@ -51,13 +51,26 @@ const functionFields = {
   apiKeyId: z.string().min(1),
   enabled: z.boolean(),
 };
-const createSchema = z.object({ ...functionFields, enabled: functionFields.enabled.default(true) });
+const createSchema = z.object({ ...functionFields, enabled: withDefault(functionFields.enabled, true) });
 const updateSchema = z.object(functionFields).partial();
 
 export type CreateFunctionInput = z.input<typeof createSchema>;
 export type UpdateFunctionInput = z.input<typeof updateSchema>;
 
 const withoutState = ({ state, ...rest }: FunctionRow): UserFunction => rest;
+
+const keyTaken = (key: string | null | undefined) => conflict(`A function with key "${key}" already exists`);
+
+/** A concurrent save of the same key can pass check(); the unique index decides (23505). */
+function conflictOnUniqueViolation(key: string | null | undefined) {
+  return (error: unknown): never => {
+    for (let current = error, depth = 0; current && depth < 5; depth++) {
+      if ((current as { code?: unknown }).code === "23505") throw keyTaken(key);
+      current = (current as { cause?: unknown }).cause;
+    }
+    throw error;
+  };
+}
 
 export class FunctionService {
   private invoker?: FunctionInvoker;
@@ -95,7 +108,8 @@ export class FunctionService {
     const [row] = await this.db
       .insert(functions)
       .values({ id: newId(), organisationId: user.organisationId, ...value, key: value.key ?? null })
-      .returning();
+      .returning()
+      .catch(conflictOnUniqueViolation(value.key));
     await this.changed(row!.id, false);
     return withoutState(row!);
   }
@@ -109,7 +123,8 @@ export class FunctionService {
       .update(functions)
       .set({ ...value, updatedAt: new Date() })
       .where(and(eq(functions.organisationId, user.organisationId), eq(functions.id, id)))
-      .returning();
+      .returning()
+      .catch(conflictOnUniqueViolation(value.key));
     await this.changed(id, false);
     return withoutState(row!);
   }
@@ -342,7 +357,7 @@ export class FunctionService {
         .select({ id: functions.id })
         .from(functions)
         .where(and(eq(functions.organisationId, organisationId), eq(functions.key, value.key)));
-      if (taken && taken.id !== selfId) throw conflict(`A function with key "${value.key}" already exists`);
+      if (taken && taken.id !== selfId) throw keyTaken(value.key);
     }
   }
 

@@ -6,7 +6,7 @@ import { type Actor, requireDataRead, requireDataWrite } from "@/src/auth/actor.
 import type { Db } from "@/src/db/database.js";
 import type { EventService } from "./event.service.js";
 import { newId } from "./ids.js";
-import { type FieldErrors, parseInput, text } from "./validation.js";
+import { type FieldErrors, parseInput, text, withDefault } from "./validation.js";
 
 export type QuestionAnswer = typeof questionAnswers.$inferSelect;
 export type Question = typeof questions.$inferSelect & { answers: QuestionAnswer[] };
@@ -16,12 +16,9 @@ const createQuestionSchema = z
   .object({
     text: text.name,
     kind: z.enum(["SINGLE_CHOICE", "MULTIPLE_CHOICE", "TEXT"]),
-    required: z.boolean().default(false),
+    required: withDefault(z.boolean(), false),
     reference: text.reference,
-    answers: z
-      .array(z.object({ text: text.name, reference: text.reference }))
-      .max(500)
-      .default([]),
+    answers: withDefault(z.array(z.object({ text: text.name, reference: text.reference })).max(500), []),
   })
   .superRefine((value, ctx) => {
     if (value.kind === "TEXT" && value.answers.length > 0) {

@@ -1,10 +1,10 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, ne } from "drizzle-orm";
 import { z } from "zod";
-import { users } from "@/schema/tables/index.js";
+import { sessions, users } from "@/schema/tables/index.js";
 import { type Actor, ROLES, type Role, requireAccountManagement, requireUser } from "@/src/auth/actor.js";
 import { hashPassword } from "@/src/auth/password.js";
 import type { Queryable } from "@/src/db/database.js";
-import { conflict, notFound } from "@/src/errors/app-error.js";
+import { conflict, forbidden, notFound } from "@/src/errors/app-error.js";
 import { newId } from "./ids.js";
 import { parseInput, text } from "./validation.js";
 
@@ -40,6 +40,19 @@ const updateUserSchema = z.object({
 
 export type CreateUserInput = z.input<typeof createUserSchema>;
 export type UpdateUserInput = z.input<typeof updateUserSchema>;
+
+/**
+ * Only an ADMIN may hand out ADMIN, or change or remove an ADMIN: otherwise an account manager
+ * could make themselves (or an accomplice) an administrator.
+ */
+function requireAdminToGrant(
+  manager: Extract<Actor, { kind: "user" }>,
+  roles: readonly string[] | undefined,
+) {
+  if (roles?.includes("ADMIN") && !manager.roles.includes("ADMIN")) {
+    throw forbidden("MISSING_ROLE", "Only an ADMIN may grant the ADMIN role or change an ADMIN");
+  }
+}
 
 const toUser = (row: typeof users.$inferSelect): User => ({
   id: row.id,
@@ -118,12 +131,17 @@ export class UserService {
 
   async create(actor: Actor, input: CreateUserInput): Promise<User> {
     const user = requireAccountManagement(actor);
+    requireAdminToGrant(user, input.roles);
     return this.insert(this.db, user.organisationId, input);
   }
 
   async update(actor: Actor, id: string, input: UpdateUserInput): Promise<User> {
     const manager = requireAccountManagement(actor);
     const value = parseInput(updateUserSchema, input);
+    const target = await this.byId(manager.organisationId, id);
+    if (!target) throw notFound("User");
+    if (value.roles !== undefined || value.password !== undefined) requireAdminToGrant(manager, target.roles);
+    if (value.roles !== undefined) requireAdminToGrant(manager, value.roles);
     const [row] = await this.db
       .update(users)
       .set({
@@ -135,12 +153,26 @@ export class UserService {
       .where(and(eq(users.organisationId, manager.organisationId), eq(users.id, id)))
       .returning();
     if (!row) throw notFound("User");
+    // A new password ends every other session of that user (a stolen session must not survive it).
+    if (value.password !== undefined) {
+      await this.db
+        .delete(sessions)
+        .where(
+          and(
+            eq(sessions.userId, id),
+            manager.userId === id ? ne(sessions.tokenHash, manager.sessionHash) : undefined,
+          ),
+        );
+    }
     return toUser(row);
   }
 
   async delete(actor: Actor, id: string): Promise<User> {
     const manager = requireAccountManagement(actor);
     if (manager.userId === id) throw conflict("Users cannot delete themselves");
+    const target = await this.byId(manager.organisationId, id);
+    if (!target) throw notFound("User");
+    requireAdminToGrant(manager, target.roles);
     const [row] = await this.db
       .delete(users)
       .where(and(eq(users.organisationId, manager.organisationId), eq(users.id, id)))

@@ -45,6 +45,13 @@ export const withoutNul = [
   "must not contain NUL characters",
 ] as const;
 
+/**
+ * A field with a default: omitted or null both mean the default (the GraphQL input field is
+ * nullable, so clients may send an explicit null).
+ */
+export const withDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T>) =>
+  z.preprocess((value) => value ?? undefined, schema.optional()).transform((value) => value ?? fallback);
+
 const trimmed = (max: number) =>
   z
     .string()

@@ -15,7 +15,7 @@ import type { EventService } from "./event.service.js";
 import type { Question, QuestionService } from "./question.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
 import { RevisionedStore } from "./revisioned-store.js";
-import { collectInput, contactSchema, FieldErrors, text, withoutNul } from "./validation.js";
+import { collectInput, contactSchema, FieldErrors, text, withDefault, withoutNul } from "./validation.js";
 
 type VisitorRow = typeof visitors.$inferSelect;
 export type Visitor = Omit<VisitorRow, keyof ReturnType<typeof contactToColumns>> & { contact: Contact };
@@ -66,7 +66,7 @@ const visitorFields = {
 // A third party may create a partial registration and complete it later: INVITED unless told otherwise.
 const createVisitorSchema = z.object({
   ...visitorFields,
-  registrationState: visitorFields.registrationState.default("INVITED"),
+  registrationState: withDefault(visitorFields.registrationState, "INVITED"),
 });
 const updateVisitorSchema = z.object(visitorFields).partial();
 
