@@ -240,6 +240,35 @@ describe("function management: checks at save", () => {
     assert.equal(theirs.key, "taken-key");
   });
 
+  it("refuses all but one of concurrent saves of the same key with 409, never 500", async () => {
+    const key = await createApiKey(t);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        t.gql(CREATE, {
+          input: {
+            name: `Racer ${i}`,
+            type: "ENDPOINT",
+            key: "raced-key",
+            code: functionCode("return 1;"),
+            apiKeyId: key.id,
+          },
+        }),
+      ),
+    );
+    assert.deepEqual(results.map((result) => failure(result).status).sort(), [200, 409, 409, 409, 409]);
+    const list = await t.ok<{ functions: FunctionRef[] }>(LIST);
+    assert.equal(list.functions.filter((fn) => fn.key === "raced-key").length, 1);
+
+    const [one, two] = await Promise.all([
+      createFunction(t, { type: "ENDPOINT", key: "race-a", apiKeyId: key.id }),
+      createFunction(t, { type: "ENDPOINT", key: "race-b", apiKeyId: key.id }),
+    ]);
+    const moves = await Promise.all(
+      [one, two].map((fn) => t.gql(UPDATE, { id: fn!.id, input: { key: "race-target" } })),
+    );
+    assert.deepEqual(moves.map((result) => failure(result).status).sort(), [200, 409]);
+  });
+
   it("refuses an apiKeyId of another organisation (or none at all) with 422 naming apiKeyId", async () => {
     const otherAdmin = await otherOrganisation(t);
     const theirKey = await createApiKey(t, {}, otherAdmin);
