@@ -292,6 +292,17 @@ describe("endpoint functions: request and response", () => {
     assert.ok(!JSON.stringify(seen).includes(key.secret));
   });
 
+  it("refuses a body over BODY_LIMIT_BYTES with 413 before running anything", async () => {
+    const { fn, call } = await endpoint("return ctx.request.body.length;");
+    const response = await call("", { method: "POST", body: "x".repeat(t.env.BODY_LIMIT_BYTES + 1) });
+    assert.equal(response.status, 413);
+    assert.match(response.headers.get("content-type") ?? "", /^application\/problem\+json/);
+    assert.equal(((await response.json()) as { errorCode: string }).errorCode, "PAYLOAD_TOO_LARGE");
+    assert.equal((await runsOf(fn.id)).length, 0);
+    const fits = await call("", { method: "POST", body: "x".repeat(1000) });
+    assert.deepEqual(await fits.json(), 1000);
+  });
+
   it("passes a non-JSON body as text; json() then fails inside the function", async () => {
     const { call } = await endpoint(`
       let parsed;
