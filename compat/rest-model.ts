@@ -94,8 +94,17 @@ export function readInput(
   return { input: input === INVALID ? {} : (input as Record<string, unknown>), errors: reader.errors };
 }
 
+/** Enough to fix any real body; a body of thousands of bad fields gets no answer thousands long. */
+export const MAX_FIELD_ERRORS = 100;
+
 function fail(reader: Reader, path: string, message: string): typeof INVALID {
-  reader.errors.push({ field: path || "body", message });
+  if (reader.errors.length < MAX_FIELD_ERRORS) reader.errors.push({ field: path || "body", message });
+  else if (reader.errors.length === MAX_FIELD_ERRORS) {
+    reader.errors.push({
+      field: "body",
+      message: `more fields fail; only the first ${MAX_FIELD_ERRORS} are listed`,
+    });
+  }
   return INVALID;
 }
 

@@ -111,6 +111,27 @@ describe("attack payloads are refused before any parser sees them, and the serve
     assert.equal(fine.status, 422, fine.text);
   });
 
+  it("refuses bodies that are costly to parse for their size: 20,001 elements, a tag of thousands of attributes", async (ctx) => {
+    const many = await attack(ctx, "20,001 elements", "xml", `<visitor>${"<x/>".repeat(20_000)}</visitor>`);
+    assert.equal(many.status, 400, many.text);
+    assert.match(detail(many), /at most 20000 elements/);
+    const attributes = await attack(ctx, "10,000 attributes", "xml", `<visitor ${'a="1" '.repeat(10_000)}/>`);
+    assert.equal(attributes.status, 400, attributes.text);
+    assert.match(detail(attributes), /at most 1024 characters/);
+  });
+
+  it("lists at most 100 failing fields, however many a body has", async (ctx) => {
+    const keys = Object.fromEntries(Array.from({ length: 5_000 }, (_, index) => [`field${index}`, index]));
+    const response = await attack(ctx, "5,000 unknown fields", "json", JSON.stringify(keys));
+    assert.equal(response.status, 422);
+    const errors = JSON.parse(response.text).errors as { field: string; error: string }[];
+    assert.equal(errors.length, 101);
+    assert.deepEqual(errors.at(-1), {
+      field: "body",
+      error: "more fields fail; only the first 100 are listed",
+    });
+  });
+
   it("refuses a 1.1 MiB body with 413, in XML and JSON", async (ctx) => {
     const filler = "a".repeat(1.1 * 1024 * 1024);
     const xml = await attack(
