@@ -33,7 +33,7 @@ async function measure(t: TestApp, query: string, variables: Record<string, unkn
   return { result, statements: t.app.database.stats.queries - before };
 }
 
-/** Refused as a whole, with the code and reason; the HTTP status is asserted separately (see the todo specs). */
+/** Refused as a whole, with the code and reason; the HTTP status is asserted separately. */
 function assertRefused(result: GqlResult, reason: string) {
   assert.equal(result.data ?? null, null);
   const error = result.errors?.[0];

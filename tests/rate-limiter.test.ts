@@ -227,9 +227,7 @@ describe("rate limits over HTTP", () => {
     assert.deepEqual(stats.apiStatistics, [{ calls: 6, clientErrors: 1 }]);
   });
 
-  it("names the seconds to wait in extensions.retryAfter too", {
-    todo: "src/http/app.ts graphqlErrorBody() drops retryAfter from request-level errors",
-  }, async () => {
+  it("names the seconds to wait in extensions.retryAfter too", async () => {
     const key = await createApiKey(t, { rateLimitPerMinute: 1 });
     await awayFromMinuteEdge();
     await t.ok(EVENTS, {}, { as: key.secret });

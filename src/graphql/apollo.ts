@@ -1,8 +1,6 @@
-import type { Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, separateOperations } from "graphql";
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity";
 import type { Logger } from "pino";
@@ -76,7 +74,6 @@ export function createApolloServer(options: {
   schema: GraphQLSchema;
   env: Env;
   logger: Logger;
-  httpServer?: Server;
 }): ApolloServer<GraphQLContext> {
   const { schema, env, logger } = options;
   return new ApolloServer<GraphQLContext>({
@@ -90,7 +87,6 @@ export function createApolloServer(options: {
       ApolloServerPluginLandingPageDisabled(),
       costLimit(schema, env.GRAPHQL_MAX_COST),
       statusFromErrors,
-      ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
     ],
     includeStacktraceInErrorResponses: false,
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {

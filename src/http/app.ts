@@ -11,7 +11,7 @@ import type { Env } from "@/src/config/env.js";
 import type { Database } from "@/src/db/database.js";
 import { AppError } from "@/src/errors/app-error.js";
 import { type PublicError, toPublicError } from "@/src/errors/error-body.js";
-import { ERROR_CODES } from "@/src/errors/error-code.js";
+import { ERROR_CODES, type ErrorCode } from "@/src/errors/error-code.js";
 import type { GraphQLContext } from "@/src/graphql/context.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import { createContext } from "@/src/graphql/loaders.js";
@@ -47,7 +47,11 @@ function graphqlErrorBody(error: PublicError) {
     errors: [
       {
         message: error.message,
-        extensions: { code: error.code, ...(error.reason && { reason: error.reason }) },
+        extensions: {
+          code: error.code,
+          ...(error.reason && { reason: error.reason }),
+          ...(error.retryAfter !== undefined && { retryAfter: error.retryAfter }),
+        },
       },
     ],
   };
@@ -71,7 +75,7 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
   app.disable("x-powered-by");
   app.set("trust proxy", env.TRUST_PROXY);
   const server = createServer(app);
-  const core = await createCore({ env, logger, database, httpServer: server });
+  const core = await createCore({ env, logger, database });
   const { infrastructure, services, usage, apollo, graphql, runner } = core;
   const pruneUsage = () =>
     usage
@@ -107,13 +111,15 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
     res.json({ status: "ok" });
   });
   app.get("/readyz", async (req, res) => {
-    try {
-      await database.ping();
-      res.json({ status: "ready", database: "ok", ...(await infrastructure.ping()) });
-    } catch (error) {
-      req.log.warn({ err: error }, "readiness check failed");
-      res.status(503).json({ status: "unavailable" });
-    }
+    const checks = await Promise.allSettled([database.ping(), infrastructure.ping()]);
+    const [db, redis] = checks;
+    const report = {
+      database: db.status === "fulfilled" ? "ok" : "unreachable",
+      ...(env.REDIS_URL && { redis: redis.status === "fulfilled" ? "ok" : "unreachable" }),
+    };
+    const ready = checks.every((check) => check.status === "fulfilled");
+    if (!ready) req.log.warn({ report }, "readiness check failed");
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", ...report });
   });
 
   app.use(playgroundRouter());
@@ -166,7 +172,7 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
   });
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    const publicError = toPublicError(bodyParserError(error) ?? error, req.log);
+    const publicError = toPublicError(libraryHttpError(error) ?? error, req.log);
     if (publicError.retryAfter !== undefined) res.set("Retry-After", String(publicError.retryAfter));
     res.status(publicError.status);
     if (req.path.startsWith("/functions/"))
@@ -191,9 +197,11 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
         });
       }),
     async close() {
-      // Apollo's drain plugin closes the HTTP server and waits for in-flight requests.
-      await apollo.stop();
-      await scheduler.close();
+      // Stop taking connections; let in-flight requests and running tasks finish (both may still
+      // call GraphQL in-process), and only then stop Apollo and the rest.
+      const httpDrained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.all([httpDrained, scheduler.close()]);
       clearInterval(pruneTimer);
       await core.close();
       await database.close();
@@ -213,14 +221,28 @@ export function clientIp(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? "";
 }
 
-/** Maps body-parser's errors (size, syntax, charset) to our codes; undefined for anything else. */
-function bodyParserError(error: unknown): AppError | undefined {
-  const type = (error as { type?: unknown })?.type;
+/**
+ * Maps errors of the HTTP libraries (body-parser's size, syntax and charset errors, and any
+ * http-errors 4xx such as an aborted request) to our codes; undefined for anything else.
+ */
+function libraryHttpError(error: unknown): AppError | undefined {
+  const { type, status, expose, message } = (error ?? {}) as {
+    type?: unknown;
+    status?: unknown;
+    expose?: unknown;
+    message?: unknown;
+  };
   if (type === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", "The request body is too large");
   if (type === "entity.parse.failed")
     return new AppError("BAD_REQUEST", "The request body is not valid JSON");
   if (type === "charset.unsupported" || type === "encoding.unsupported") {
     return new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported body encoding");
+  }
+  if (typeof status === "number" && status >= 400 && status < 500 && expose === true) {
+    const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find(
+      (candidate) => ERROR_CODES[candidate].status === status,
+    );
+    return new AppError(code ?? "BAD_REQUEST", typeof message === "string" ? message : "Bad request");
   }
   return undefined;
 }

@@ -1,4 +1,3 @@
-import type { Server } from "node:http";
 import type { ApolloServer } from "@apollo/server";
 import type { Logger } from "pino";
 import { FunctionRunner } from "@/jobs/function-runner.js";
@@ -27,18 +26,12 @@ export type Core = {
   graphql: GraphQLExecutor;
   sandbox: SandboxRunner;
   runner: FunctionRunner;
-  /** Stops Apollo (if not stopped yet), the sandbox, usage flushing and Redis; not the database. */
+  /** Stops Apollo, the sandbox, usage flushing and Redis; not the database. Callers drain their work first. */
   close(): Promise<void>;
 };
 
-export async function createCore(options: {
-  env: Env;
-  logger: Logger;
-  database: Database;
-  /** Drained by Apollo on stop; absent in the worker process. */
-  httpServer?: Server;
-}): Promise<Core> {
-  const { env, logger, database, httpServer } = options;
+export async function createCore(options: { env: Env; logger: Logger; database: Database }): Promise<Core> {
+  const { env, logger, database } = options;
   const infrastructure = createInfrastructure(env, logger);
   const services = createServices(database.db, env, infrastructure.bus);
   const usage = new UsageRecorder(database.db, logger, () =>
@@ -47,15 +40,8 @@ export async function createCore(options: {
   usage.start(env.STATS_FLUSH_MS);
 
   const schema = await graphqlSchema();
-  const apollo = createApolloServer({ schema, env, logger, httpServer });
-  if (httpServer) {
-    await apollo.start();
-  } else {
-    // Started "in the background" so Apollo installs no SIGTERM handler of its own: the worker
-    // stops Apollo itself, after its last run's GraphQL calls. The probe waits for the start.
-    apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
-    await apollo.executeOperation({ query: "{ __typename }" });
-  }
+  const apollo = createApolloServer({ schema, env, logger });
+  await apollo.start();
   const graphql = createExecutor(apollo, services);
 
   const sandbox = new SandboxRunner(runnerOptionsFromEnv(env));

@@ -2,7 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { Redis } from "ioredis";
 import postgres from "postgres";
+import type { Env } from "@/src/config/env.js";
 import { type Database, MIGRATIONS_FOLDER, openDatabase } from "@/src/db/database.js";
 
 /** A fresh database for one test file, dropped at the end. */
@@ -58,4 +60,21 @@ export async function createTestDatabase(serverUrl: string | undefined): Promise
       await admin.end();
     },
   };
+}
+
+/** Deletes every Redis key of a test app's random prefix (queues, limits, locks): tests leave nothing behind. */
+export async function dropRedisPrefix(env: Pick<Env, "REDIS_URL" | "REDIS_PREFIX">): Promise<void> {
+  if (!env.REDIS_URL || !env.REDIS_PREFIX.startsWith("visit-test-")) return;
+  const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${env.REDIS_PREFIX}*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
 }

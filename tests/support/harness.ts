@@ -4,7 +4,7 @@ import { type Env, loadEnv } from "@/src/config/env.js";
 import { openDatabase } from "@/src/db/database.js";
 import { type App, createApp } from "@/src/http/app.js";
 import { createLogger } from "@/src/logger.js";
-import { createTestDatabase, type TestDatabase } from "./database.js";
+import { createTestDatabase, dropRedisPrefix, type TestDatabase } from "./database.js";
 
 export type GqlResult<T = Record<string, unknown>> = {
   status: number;
@@ -115,6 +115,7 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
     async close() {
       await app.close();
       await db.drop();
+      await dropRedisPrefix(env);
     },
   };
   testApp.admin.token = await login(admin.email, admin.password);
