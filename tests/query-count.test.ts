@@ -127,4 +127,21 @@ describe("query count", () => {
       `10 rows: ${small.statements}, 100 rows: ${large.statements}`,
     );
   });
+
+  it("costs the same for events with their types and questions, for 1 event and for 10", async () => {
+    const EVENTS = "{ events { id registrationTypes { id } questions { id answers { id } } } }";
+    const QUESTION = `mutation($e: ID!) { createQuestion(eventId: $e, input: { text: "Diet?", kind: SINGLE_CHOICE, answers: [{ text: "Vegan" }] }) { id } }`;
+    await t.ok(QUESTION, { e: eventId });
+    const one = await measure<{ events: { id: string }[] }>(EVENTS, {});
+    assert.equal(one.data.events.length, 1);
+    for (let n = 0; n < 9; n++) {
+      const event = await createEvent(t);
+      await createRegistrationType(t, event.id);
+      await t.ok(QUESTION, { e: event.id });
+    }
+    const ten = await measure<{ events: { id: string; questions: unknown[] }[] }>(EVENTS, {});
+    assert.equal(ten.data.events.length, 10);
+    assert.ok(ten.data.events.every((event) => event.questions.length === 1));
+    assert.equal(ten.statements, one.statements, `1 event: ${one.statements}, 10 events: ${ten.statements}`);
+  });
 });

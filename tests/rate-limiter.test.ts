@@ -179,6 +179,30 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
   });
 });
 
+describe("redisRateLimiter while Redis is unreachable", () => {
+  it("lets calls through within about a second and reports it, instead of hanging", async () => {
+    // Port 1 on loopback: nothing listens, so every command fails; no traffic leaves the machine.
+    const redis = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 1_000,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    redis.on("error", () => {});
+    const reported: unknown[] = [];
+    const limiter = redisRateLimiter(redis, "unreachable", undefined, (error) => reported.push(error));
+    try {
+      const release = await limiter.acquire("key", { perMinute: 1, concurrency: 1 });
+      release();
+      await limiter.acquire("key", { perMinute: 1, concurrency: 1 });
+      assert.equal(reported.length, 2);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
 describe("rate limits over HTTP", () => {
   let t: TestApp;
   before(async () => {

@@ -51,7 +51,8 @@ export function startFunctionWorker(deps: FunctionWorkerDeps): FunctionWorker {
       return "skipped: previous run still going";
     }
     try {
-      const closed = await functions.closeAbandonedRuns(functionId, STALLED_REASON);
+      // Only scheduled runs: a MANUAL or ENDPOINT run of the task may be going on another instance.
+      const closed = await functions.closeAbandonedRuns(functionId, STALLED_REASON, ["SCHEDULE"]);
       if (closed > 0) logger.warn({ functionId, closed }, "closed runs of a worker that stopped");
       const { run } = await runner.run(fn, "SCHEDULE");
       return run.status;

@@ -26,13 +26,17 @@ export function createInfrastructure(env: Env, logger: Logger): Infrastructure {
       close: async () => {},
     };
   }
-  const redis = createRedis(env.REDIS_URL, "commands", logger);
+  const redis = createRedis(env.REDIS_URL, "commands", logger, "request");
   const subscriber = createRedis(env.REDIS_URL, "events", logger);
-  const bus = redisBus(redis, subscriber, env.REDIS_PREFIX);
+  const bus = redisBus(redis, subscriber, env.REDIS_PREFIX, (error) =>
+    logger.warn({ err: error }, "cache invalidation not published: Redis unavailable"),
+  );
   return {
     redis,
     bus,
-    rateLimiter: redisRateLimiter(redis, env.REDIS_PREFIX),
+    rateLimiter: redisRateLimiter(redis, env.REDIS_PREFIX, undefined, (error) =>
+      logger.warn({ err: error }, "rate limits not enforced: Redis unavailable"),
+    ),
     async ping() {
       await redis.ping();
       return { redis: "ok" };

@@ -31,7 +31,12 @@ export function localBus(): InvalidationBus {
 }
 
 /** Many instances: Redis pub/sub, one channel per deployment prefix. */
-export function redisBus(publisher: Redis, subscriber: Redis, prefix: string): InvalidationBus {
+export function redisBus(
+  publisher: Redis,
+  subscriber: Redis,
+  prefix: string,
+  onPublishFailed: (error: unknown) => void = () => {},
+): InvalidationBus {
   const channel = `${prefix}:invalidate`;
   const handlers: Handlers = { topics: new Map(), resets: [] };
   let subscribed = false;
@@ -50,7 +55,9 @@ export function redisBus(publisher: Redis, subscriber: Redis, prefix: string): I
   return {
     async publish(topic, id) {
       deliver(handlers, topic, id);
-      await publisher.publish(channel, `${topic}:${id}`);
+      // The change is committed: a failed publish must not fail the caller. Other instances then
+      // catch up when their cache entry expires, and drop everything when they reconnect.
+      await publisher.publish(channel, `${topic}:${id}`).catch(onPublishFailed);
     },
     subscribe: (topic, handler) => register(handlers, topic, handler),
     onReset: (handler) => handlers.resets.push(handler),

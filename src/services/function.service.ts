@@ -247,10 +247,14 @@ export class FunctionService {
   }
 
   /**
-   * Closes runs left RUNNING by a worker that died (the caller knows none can still be running,
+   * Closes runs left RUNNING by a worker that died (the caller knows none of those `triggers` can still be running,
    * e.g. it holds the task's lock), so they are recorded rather than silently lost.
    */
-  async closeAbandonedRuns(functionId: string, reason: string): Promise<number> {
+  async closeAbandonedRuns(
+    functionId: string,
+    reason: string,
+    triggers?: readonly FunctionTrigger[],
+  ): Promise<number> {
     const now = new Date();
     const closed = await this.db
       .update(functionRuns)
@@ -260,7 +264,13 @@ export class FunctionService {
         finishedAt: now,
         durationMs: sql`(extract(epoch from (${now.toISOString()}::timestamptz - ${functionRuns.startedAt})) * 1000)::int`,
       })
-      .where(and(eq(functionRuns.functionId, functionId), eq(functionRuns.status, "RUNNING")))
+      .where(
+        and(
+          eq(functionRuns.functionId, functionId),
+          eq(functionRuns.status, "RUNNING"),
+          triggers ? inArray(functionRuns.trigger, [...triggers]) : undefined,
+        ),
+      )
       .returning({ id: functionRuns.id });
     return closed.length;
   }

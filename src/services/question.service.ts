@@ -52,23 +52,36 @@ export class QuestionService {
   }
 
   async forEvent(eventId: string): Promise<Question[]> {
+    return (await this.forEvents([eventId])).get(eventId) ?? [];
+  }
+
+  /** The questions of several events in two statements, for batch loaders. Callers check visibility. */
+  async forEvents(eventIds: readonly string[]): Promise<Map<string, Question[]>> {
     const rows = await this.db
       .select()
       .from(questions)
-      .where(eq(questions.eventId, eventId))
+      .where(inArray(questions.eventId, [...eventIds]))
       .orderBy(asc(questions.position), asc(questions.id));
-    if (rows.length === 0) return [];
-    const answers = await this.db
-      .select()
-      .from(questionAnswers)
-      .where(
-        inArray(
-          questionAnswers.questionId,
-          rows.map((row) => row.id),
-        ),
-      )
-      .orderBy(asc(questionAnswers.position));
-    return rows.map((row) => ({ ...row, answers: answers.filter((answer) => answer.questionId === row.id) }));
+    const answers =
+      rows.length === 0
+        ? []
+        : await this.db
+            .select()
+            .from(questionAnswers)
+            .where(
+              inArray(
+                questionAnswers.questionId,
+                rows.map((row) => row.id),
+              ),
+            )
+            .orderBy(asc(questionAnswers.position));
+    const byEvent = new Map<string, Question[]>(eventIds.map((id) => [id, []]));
+    for (const row of rows) {
+      byEvent
+        .get(row.eventId)
+        ?.push({ ...row, answers: answers.filter((answer) => answer.questionId === row.id) });
+    }
+    return byEvent;
   }
 
   async create(actor: Actor, eventId: string, input: CreateQuestionInput): Promise<Question> {

@@ -74,24 +74,36 @@ return 0
 `;
 
 /** Many instances: counters in Redis, shared by every instance. */
-export function redisRateLimiter(redis: Redis, prefix: string, maxRequestMs = 300_000): RateLimiter {
+export function redisRateLimiter(
+  redis: Redis,
+  prefix: string,
+  maxRequestMs = 300_000,
+  onUnavailable: (error: unknown) => void = () => {},
+): RateLimiter {
   return {
     async acquire(keyId, limits) {
       const now = Date.now();
       const minute = Math.floor(now / 60_000);
       const slots = `${prefix}:rl:slots:${keyId}`;
       const slot = randomUUID();
-      const result = await redis.eval(
-        ACQUIRE,
-        2,
-        `${prefix}:rl:minute:${keyId}:${minute}`,
-        slots,
-        limits.perMinute,
-        limits.concurrency,
-        now,
-        now - maxRequestMs,
-        slot,
-      );
+      let result: unknown;
+      try {
+        result = await redis.eval(
+          ACQUIRE,
+          2,
+          `${prefix}:rl:minute:${keyId}:${minute}`,
+          slots,
+          limits.perMinute,
+          limits.concurrency,
+          now,
+          now - maxRequestMs,
+          slot,
+        );
+      } catch (error) {
+        // Redis is down: serve the call unlimited rather than fail or hang every API-key request.
+        onUnavailable(error);
+        return () => {};
+      }
       if (result === 1) throw rateLimited(`${limits.perMinute} calls per minute`, secondsToNextMinute(now));
       if (result === 2) throw rateLimited(`${limits.concurrency} concurrent calls`, 1);
       let released = false;

@@ -49,6 +49,32 @@ export class RegistrationTypeService {
       .orderBy(asc(registrationTypes.name), asc(registrationTypes.id));
   }
 
+  /**
+   * For batch loaders: each event's own types plus the organisation-wide ones, in one statement.
+   * The events were already resolved for this actor, so visibility is not checked again.
+   */
+  async forEvents(
+    actor: OrganisationActor,
+    eventIds: readonly string[],
+  ): Promise<Map<string, RegistrationType[]>> {
+    const rows = await this.db
+      .select()
+      .from(registrationTypes)
+      .where(
+        and(
+          eq(registrationTypes.organisationId, actor.organisationId),
+          or(isNull(registrationTypes.eventId), inArray(registrationTypes.eventId, [...eventIds])),
+        ),
+      )
+      .orderBy(asc(registrationTypes.name), asc(registrationTypes.id));
+    return new Map(
+      eventIds.map((eventId) => [
+        eventId,
+        rows.filter((row) => row.eventId === null || row.eventId === eventId),
+      ]),
+    );
+  }
+
   async create(actor: Actor, eventId: string | null | undefined, input: CreateRegistrationTypeInput) {
     const org = requireDataWrite(actor);
     if (eventId) await this.events.visible(org, eventId);

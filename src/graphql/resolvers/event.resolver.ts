@@ -32,11 +32,11 @@ export class EventResolver {
 
   @FieldResolver(() => [RegistrationType], { description: "The event's own and the organisation-wide types" })
   registrationTypes(@Root() event: Event, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.registrationTypes.list(ctx.actor, event.id);
+    return ctx.loaders.eventRegistrationTypes.load(event.id);
   }
 
   @FieldResolver(() => [Question])
   questions(@Root() event: Event, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.questions.list(ctx.actor, event.id);
+    return ctx.loaders.eventQuestions.load(event.id);
   }
 }
