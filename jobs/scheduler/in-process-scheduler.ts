@@ -61,7 +61,7 @@ export class InProcessScheduler implements TaskScheduler {
   private async runOnce(id: string) {
     try {
       const fn = await this.deps.functions.byId(id);
-      if (!fn || !fn.enabled || fn.type !== "BACKGROUND_TASK") return this.unschedule(id);
+      if (!fn?.enabled || fn.type !== "BACKGROUND_TASK") return this.unschedule(id);
       await this.deps.runner.run(fn, "SCHEDULE");
     } catch (error) {
       this.deps.logger.error({ err: error, functionId: id }, "scheduled run could not be recorded");
