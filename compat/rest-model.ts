@@ -196,6 +196,7 @@ function readObject(
   const seen = new Set<string>();
   let valid = true;
   for (const [key, child] of entries) {
+    if (reader.errors.length > MAX_FIELD_ERRORS) return INVALID;
     const name = toCamel(key);
     const fieldPath = path ? `${path}.${key}` : key;
     // Only the canonical kebab spelling is a field name: `firstName` is not `first-name`.
