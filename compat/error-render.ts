@@ -1,7 +1,7 @@
 import type { Response } from "express";
 import type { GraphQLFormattedError } from "graphql";
 import { type FieldError, invalidInput } from "@/src/errors/app-error.js";
-import { type PublicError } from "@/src/errors/error-body.js";
+import type { PublicError } from "@/src/errors/error-body.js";
 import { ERROR_CODES, isErrorCode } from "@/src/errors/error-code.js";
 import { pathToKebab } from "./kebab-case.js";
 import type { RestFormat } from "./route-table.js";

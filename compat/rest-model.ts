@@ -13,6 +13,7 @@ import {
 } from "graphql";
 import type { FieldError } from "@/src/errors/app-error.js";
 import { enumFromRest, enumToRest, singular, toCamel, toKebab, typeElement } from "./kebab-case.js";
+import type { RestFormat } from "./route-table.js";
 import { XML_ATTRIBUTE_PREFIX, XML_TEXT, type XmlNode } from "./xml-parse.js";
 
 /**
@@ -20,9 +21,7 @@ import { XML_ATTRIBUTE_PREFIX, XML_TEXT, type XmlNode } from "./xml-parse.js";
  * walk the GraphQL schema, so every type, list and enum in REST is the schema's, not a copy.
  */
 export type RestValue = string | number | boolean | RestValue[] | RestObject;
-export type RestObject = { [key: string]: RestValue };
-
-export type BodyFormat = "json" | "xml";
+type RestObject = { [key: string]: RestValue };
 
 /** A GraphQL result in REST spelling: kebab-case keys, REST enum values, null fields left out. */
 export function toRest(value: unknown, type: GraphQLOutputType): RestValue | undefined {
@@ -70,7 +69,7 @@ export function xmlListItems(root: string, type: GraphQLInputObjectType, depth =
   return items;
 }
 
-type Reader = { format: BodyFormat; errors: FieldError[] };
+type Reader = { format: RestFormat; errors: FieldError[] };
 
 /** Marks a value that could not be read; its error is already listed. */
 const INVALID = Symbol("invalid");
@@ -87,7 +86,7 @@ export function readInput(
   body: unknown,
   type: GraphQLInputObjectType,
   record: GraphQLObjectType,
-  format: BodyFormat,
+  format: RestFormat,
 ): { input: Record<string, unknown>; errors: FieldError[] } {
   const reader: Reader = { format, errors: [] };
   const input = readObject(body, type, record, "", reader);
@@ -95,7 +94,7 @@ export function readInput(
 }
 
 /** Enough to fix any real body; a body of thousands of bad fields gets no answer thousands long. */
-export const MAX_FIELD_ERRORS = 100;
+const MAX_FIELD_ERRORS = 100;
 
 function fail(reader: Reader, path: string, message: string): typeof INVALID {
   if (reader.errors.length < MAX_FIELD_ERRORS) reader.errors.push({ field: path || "body", message });

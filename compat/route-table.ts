@@ -34,7 +34,7 @@ export const BODY_TYPES: Record<RestFormat, string[]> = {
 };
 
 /** The list parameters of SPEC section 5, as clients spell them in the query string. */
-export const LIST_PARAMS = [
+const LIST_PARAMS = [
   "fromRevision",
   "limit",
   "registrationStates",

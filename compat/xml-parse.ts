@@ -4,7 +4,7 @@ import { AppError } from "@/src/errors/app-error.js";
 /** Deepest element nesting a request body may have; the records themselves need five levels. */
 export const MAX_BODY_DEPTH = 32;
 /** Most elements in one XML body: a partner with 1,000 fully filled staff members needs about 15,000. */
-export const MAX_BODY_ELEMENTS = 20_000;
+const MAX_BODY_ELEMENTS = 20_000;
 // The longest tag a record needs is a root element declaring the xsi namespace.
 const MAX_TAG_LENGTH = 1_024;
 

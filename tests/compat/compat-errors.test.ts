@@ -478,6 +478,28 @@ describe("409, 429 and 500 from the error mapping", () => {
     }
   });
 
+  it("turns a GraphQL variable coercion error (no field list) into a 422 naming the field", async () => {
+    const message =
+      'Variable "$input" got invalid value "soon" at "input.contact.jobTitle"; String cannot represent a non string value';
+    const server = await stubServer(async () => ({
+      data: null,
+      errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }],
+    }));
+    try {
+      const response = await fetch(`${server.url}/json/visitors/event`);
+      const text = await response.text();
+      const error = await expectProblem(
+        { status: response.status, headers: response.headers, text },
+        "json",
+        422,
+        "BAD_USER_INPUT",
+      );
+      assert.deepEqual(error.errors, [{ field: "contact.job-title", error: message }]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("renders a rate limit refused at authentication as 429 with Retry-After", async () => {
     const server = await stubServer(
       async () => ({ data: null, errors: [] }),
