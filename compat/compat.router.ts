@@ -9,6 +9,7 @@ import { type Actor, requireOrganisation } from "@/src/auth/actor.js";
 import type { Env } from "@/src/config/env.js";
 import { AppError } from "@/src/errors/app-error.js";
 import { toPublicError } from "@/src/errors/error-body.js";
+import { libraryHttpError } from "@/src/errors/library-error.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
 import { fromGraphQLError, sendError } from "./error-render.js";
@@ -32,19 +33,6 @@ export type CompatDeps = {
   /** The shared verification path: the caller's actor, or throws an AppError (401 with reason). */
   authenticate(req: express.Request): Promise<Actor>;
 };
-
-/** body-parser's errors (size, charset, aborted upload) as the closed list of codes. */
-function bodyParserError(error: unknown): AppError | undefined {
-  const type = (error as { type?: unknown } | null)?.type;
-  if (type === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", "The request body is too large");
-  if (type === "charset.unsupported" || type === "encoding.unsupported") {
-    return new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported body encoding");
-  }
-  if (type === "request.aborted" || type === "request.size.invalid") {
-    return new AppError("BAD_REQUEST", "The request body was not received whole");
-  }
-  return undefined;
-}
 
 async function answer(
   route: CompiledRoute,
@@ -140,7 +128,7 @@ function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<Co
     );
   });
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    sendError(res, format, toPublicError(bodyParserError(error) ?? error, req.log));
+    sendError(res, format, toPublicError(libraryHttpError(error) ?? error, req.log));
   };
   router.use(onError);
   return router;

@@ -3,7 +3,8 @@
 import { cpSync, existsSync } from "node:fs";
 
 for (const path of ["schema/migrations", "assets/graphiql"]) {
-  if (!existsSync(path)) throw new Error(`${path} is missing (for assets/graphiql: node scripts/playground-assets.mjs)`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing (for assets/graphiql: node scripts/playground-assets.mjs)`);
   cpSync(path, `dist/${path}`, { recursive: true });
 }
 console.log("copied migrations and playground assets into dist/");
