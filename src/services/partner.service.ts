@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { partners, type StaffValue } from "@/schema/tables/index.js";
-import { type Actor, type OrganisationActor, requireDataRead, requireDataWrite } from "@/src/auth/actor.js";
+import { type Actor, requireDataWrite } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
 import { invalidInput } from "@/src/errors/app-error.js";
-import type { FeedArgs, FeedPage } from "./change-feed.js";
+import type { FeedArgs } from "./change-feed.js";
 import {
   type Contact,
   contactFromColumns,
@@ -12,8 +12,8 @@ import {
   mergeContact,
 } from "./contact.mapper.js";
 import type { EventService } from "./event.service.js";
+import { RecordService } from "./record.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
-import { RevisionedStore } from "./revisioned-store.js";
 import { collectInput, contactSchema, FieldErrors, text } from "./validation.js";
 import { MAX_BULK } from "./visitor.service.js";
 
@@ -66,34 +66,18 @@ export function toPartner(row: PartnerRow): Partner {
   };
 }
 
-export class PartnerService {
-  private readonly store: RevisionedStore<typeof partners>;
-
+export class PartnerService extends RecordService<typeof partners, Partner> {
   constructor(
     db: Db,
-    private readonly events: EventService,
+    events: EventService,
     private readonly registrationTypes: RegistrationTypeService,
   ) {
-    this.store = new RevisionedStore(db, partners, "Partner");
+    super(db, events, partners, "Partner", toPartner);
   }
 
-  private async scope(actor: OrganisationActor, eventId: string) {
-    await this.events.visible(actor, eventId);
-    return { organisationId: actor.organisationId, eventId };
-  }
-
-  async get(actor: Actor, eventId: string, id: string): Promise<Partner> {
-    const scope = await this.scope(requireDataRead(actor), eventId);
-    return toPartner(await this.store.get(scope, id));
-  }
-
-  async list(actor: Actor, eventId: string, args: FeedArgs): Promise<FeedPage<Partner>> {
-    const scope = await this.scope(requireDataRead(actor), eventId);
-    const page = await this.store.page(scope, {
-      ...args,
-      filter: { ...args.filter, registrationStates: null },
-    });
-    return { ...page, nodes: page.nodes.map(toPartner) };
+  /** Partners have no registration state. */
+  protected override feedArgs(args: FeedArgs): FeedArgs {
+    return { ...args, filter: { ...args.filter, registrationStates: null } };
   }
 
   async create(actor: Actor, eventId: string, input: CreatePartnerInput): Promise<Partner> {
@@ -159,11 +143,6 @@ export class PartnerService {
       ...contactToColumns(mergeContact(contactFromColumns(current), value.contact)),
     }));
     return toPartner(row);
-  }
-
-  async delete(actor: Actor, eventId: string, id: string): Promise<Partner> {
-    const scope = await this.scope(requireDataWrite(actor), eventId);
-    return toPartner(await this.store.delete(scope, id));
   }
 
   private checkType(

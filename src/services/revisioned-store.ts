@@ -6,7 +6,7 @@ import { type FeedArgs, type FeedPage, feedQuery, toPage } from "./change-feed.j
 import { newId } from "./ids.js";
 import { takeRevisions } from "./revision.service.js";
 
-type RevisionedTable = typeof visitors | typeof partners;
+export type RevisionedTable = typeof visitors | typeof partners;
 type Row<T extends RevisionedTable> = T["$inferSelect"];
 type Insert<T extends RevisionedTable> = Omit<
   T["$inferInsert"],

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { REGISTRATION_STATES, type VisitorAnswerValue, visitors } from "@/schema/tables/index.js";
-import { type Actor, type OrganisationActor, requireDataRead, requireDataWrite } from "@/src/auth/actor.js";
+import { type Actor, type OrganisationActor, requireDataWrite } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
 import { invalidInput } from "@/src/errors/app-error.js";
-import type { FeedArgs, FeedPage } from "./change-feed.js";
 import {
   type Contact,
   contactFromColumns,
@@ -13,8 +12,8 @@ import {
 } from "./contact.mapper.js";
 import type { EventService } from "./event.service.js";
 import type { Question, QuestionService } from "./question.service.js";
+import { RecordService } from "./record.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
-import { RevisionedStore } from "./revisioned-store.js";
 import { collectInput, contactSchema, FieldErrors, text, withDefault, withoutNul } from "./validation.js";
 
 type VisitorRow = typeof visitors.$inferSelect;
@@ -90,33 +89,14 @@ export function toVisitor(row: VisitorRow): Visitor {
 
 type ValidationContext = { types: Map<string, RegistrationType>; questions: Question[] };
 
-export class VisitorService {
-  private readonly store: RevisionedStore<typeof visitors>;
-
+export class VisitorService extends RecordService<typeof visitors, Visitor> {
   constructor(
     db: Db,
-    private readonly events: EventService,
+    events: EventService,
     private readonly registrationTypes: RegistrationTypeService,
     private readonly questions: QuestionService,
   ) {
-    this.store = new RevisionedStore(db, visitors, "Visitor");
-  }
-
-  private async scope(actor: OrganisationActor, eventId: string) {
-    await this.events.visible(actor, eventId);
-    return { organisationId: actor.organisationId, eventId };
-  }
-
-  async get(actor: Actor, eventId: string, id: string): Promise<Visitor> {
-    const scope = await this.scope(requireDataRead(actor), eventId);
-    return toVisitor(await this.store.get(scope, id));
-  }
-
-  /** One page of the event's change feed, in revision order (SPEC section 2). */
-  async list(actor: Actor, eventId: string, args: FeedArgs): Promise<FeedPage<Visitor>> {
-    const scope = await this.scope(requireDataRead(actor), eventId);
-    const page = await this.store.page(scope, args);
-    return { ...page, nodes: page.nodes.map(toVisitor) };
+    super(db, events, visitors, "Visitor", toVisitor);
   }
 
   async create(actor: Actor, eventId: string, input: CreateVisitorInput): Promise<Visitor> {
@@ -176,12 +156,6 @@ export class VisitorService {
       ...contactToColumns(mergeContact(contactFromColumns(current), value.contact)),
     }));
     return toVisitor(row);
-  }
-
-  /** Soft delete: the record stays as a tombstone with a new revision, so syncing clients see it go. */
-  async delete(actor: Actor, eventId: string, id: string): Promise<Visitor> {
-    const scope = await this.scope(requireDataWrite(actor), eventId);
-    return toVisitor(await this.store.delete(scope, id));
   }
 
   /** Everything a batch of inputs is checked against, loaded once per call. */

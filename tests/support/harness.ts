@@ -46,6 +46,19 @@ const headersFor = (as: As | undefined, fallback: string): Record<string, string
   return as.headers;
 };
 
+/** POST /graphql as someone: `as` a token or headers, null for nobody, omitted for the admin. */
+function gqlClient(url: string, adminToken: () => string) {
+  return async <T>(query: string, variables?: Record<string, unknown>, options: { as?: As } = {}) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headersFor(options.as, adminToken()) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Omit<GqlResult<T>, "status" | "headers">;
+    return { status: response.status, headers: response.headers, ...body } as GqlResult<T>;
+  };
+}
+
 /**
  * Boots the whole app (HTTP on a random loopback port) on a fresh database: PGlite by default,
  * a new database on the PostgreSQL server of DATABASE_URL when it is set.
@@ -75,15 +88,7 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
   const port = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
 
-  const gql = async <T>(query: string, variables?: Record<string, unknown>, options: { as?: As } = {}) => {
-    const response = await fetch(`${url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headersFor(options.as, testApp.admin.token) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as Omit<GqlResult<T>, "status" | "headers">;
-    return { status: response.status, headers: response.headers, ...body };
-  };
+  const gql = gqlClient(url, () => testApp.admin.token);
 
   const login = async (email: string, password: string) => {
     const result = await gql<{ login: { token: string } }>(
@@ -164,15 +169,7 @@ export async function startSecondInstance(t: TestApp): Promise<SecondInstance> {
   });
   const port = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
-  const gql = async <T>(query: string, variables?: Record<string, unknown>, options: { as?: As } = {}) => {
-    const response = await fetch(`${url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headersFor(options.as, t.admin.token) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as Omit<GqlResult<T>, "status" | "headers">;
-    return { status: response.status, headers: response.headers, ...body };
-  };
+  const gql = gqlClient(url, () => t.admin.token);
   const closeFirst = t.close;
   t.close = async () => {
     await app.close();
