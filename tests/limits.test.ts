@@ -100,25 +100,37 @@ describe("default limits", () => {
     assert.deepEqual([result.status, failure(result).code], [401, "UNAUTHENTICATED"]);
   });
 
-  it("masks an internal error: no SQL, no stack, only the request id", async () => {
-    // The database refuses NUL characters in text; an id is passed to SQL as given.
-    const response = await t.fetch("/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${t.admin.token}` },
-      body: JSON.stringify({
-        query: "query($e: ID!, $id: ID!) { visitor(eventId: $e, id: $id) { id } }",
-        variables: { e: eventId, id: "broken\u0000id" },
-      }),
+  it("answers a NUL character in an id with 422, not a database failure", async () => {
+    const result = await t.gql("query($e: ID!, $id: ID!) { visitor(eventId: $e, id: $id) { id } }", {
+      e: eventId,
+      id: "broken\u0000id",
     });
-    const text = await response.text();
-    const body = JSON.parse(text) as GqlResult;
-    assert.equal(response.status, 500);
-    assert.equal(body.errors?.[0]?.extensions?.code, "INTERNAL_SERVER_ERROR");
-    assert.deepEqual(Object.keys(body.errors?.[0]?.extensions ?? {}), ["code"]);
-    assert.match(body.errors![0]!.message, /X-Request-Id/);
-    assert.ok(response.headers.get("x-request-id"));
-    assert.doesNotMatch(text, /select|insert|visitors"|Failed query|params|byte sequence|UTF8/i);
-    assert.doesNotMatch(text, /\.(ts|js):\d+|node_modules|stack/i);
+    assert.deepEqual([result.status, failure(result).code], [422, "BAD_USER_INPUT"]);
+    assert.doesNotMatch(JSON.stringify(result.errors), /select|byte sequence|UTF8/i);
+  });
+
+  it("masks an internal error: no SQL, no stack, only the request id", async () => {
+    // A real failure: the app's database is gone (closed) while the app still serves.
+    const broken = await startApp(QUIET);
+    try {
+      await broken.app.database.close();
+      const response = await broken.fetch("/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${broken.admin.token}` },
+        body: JSON.stringify({ query: "{ events { id name } }" }),
+      });
+      const text = await response.text();
+      const body = JSON.parse(text) as GqlResult;
+      assert.equal(response.status, 500);
+      assert.equal(body.errors?.[0]?.extensions?.code, "INTERNAL_SERVER_ERROR");
+      assert.deepEqual(Object.keys(body.errors?.[0]?.extensions ?? {}), ["code"]);
+      assert.match(body.errors![0]!.message, /X-Request-Id/);
+      assert.ok(response.headers.get("x-request-id"));
+      assert.doesNotMatch(text, /select|insert|events"|Failed query|params|closed|PGlite|postgres/i);
+      assert.doesNotMatch(text, /\.(ts|js):\d+|node_modules|stack/i);
+    } finally {
+      await broken.close();
+    }
   });
 });
 

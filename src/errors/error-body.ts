@@ -41,6 +41,15 @@ export function toPublicError(error: unknown, log?: Logger): PublicError {
       details: error.details,
     };
   }
+  if (sqlState(error) === CHARACTER_NOT_IN_REPERTOIRE) {
+    // Only a NUL reaches here (text fields are validated first): an id or filter holding one.
+    return {
+      code: "BAD_USER_INPUT",
+      status: ERROR_CODES.BAD_USER_INPUT.status,
+      message: "A value holds a NUL character, which no field accepts",
+      errors: [{ field: "input", message: "must not contain NUL characters" }],
+    };
+  }
   log?.error({ err: error }, "internal error");
   return {
     code: "INTERNAL_SERVER_ERROR",
@@ -48,4 +57,17 @@ export function toPublicError(error: unknown, log?: Logger): PublicError {
     message: "Internal server error; the request id in X-Request-Id identifies it in the server log",
     errors: [],
   };
+}
+
+// PostgreSQL's SQLSTATE for text it cannot store, such as a NUL character.
+const CHARACTER_NOT_IN_REPERTOIRE = "22021";
+
+/** The SQLSTATE of a database error, also when wrapped (drizzle puts the driver's error in `cause`). */
+function sqlState(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
