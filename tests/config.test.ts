@@ -94,6 +94,9 @@ describe("configuration (SPEC section 8)", () => {
     assertRefused({ DATABASE_URL: "mysql://x" }, "DATABASE_URL");
     assertRefused({ REDIS_URL: "http://x" }, "REDIS_URL");
     assertRefused({ TRUST_PROXY: "not-an-ip" }, "TRUST_PROXY");
+    // Legacy IPv4 shorthands would silently trust another address (10.1.2 is 10.1.0.2; 010 is octal).
+    assertRefused({ TRUST_PROXY: "10.1.2" }, "TRUST_PROXY");
+    assertRefused({ TRUST_PROXY: "010.0.0.1" }, "TRUST_PROXY");
     assertRefused({ TRUST_PROXY: "10.0.0.0/8,nope" }, "TRUST_PROXY");
     assertRefused({ LOG_LEVEL: "loud" }, "LOG_LEVEL");
     assertRefused({ FUNCTION_INTERVAL_MS: "soon" }, "FUNCTION_INTERVAL_MS");

@@ -1,5 +1,5 @@
-import ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { isIpOrCidr } from "@/src/auth/ip-allow-list.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -43,8 +43,7 @@ const trustProxy = z
     if (/^\d+$/.test(text)) return Number(text);
     const entries = text.split(",").map((item) => item.trim());
     for (const entry of entries) {
-      const valid = entry.includes("/") ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry);
-      if (!valid) {
+      if (!isIpOrCidr(entry)) {
         ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range` });
         return z.NEVER;
       }

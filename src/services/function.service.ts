@@ -238,7 +238,10 @@ export class FunctionService {
     if (result.status === "SUCCEEDED") {
       await this.db
         .update(functions)
-        .set({ lastSuccessAt: run.startedAt })
+        // Concurrent runs finish in any order: the cursor only moves forward.
+        .set({
+          lastSuccessAt: sql`greatest(${functions.lastSuccessAt}, ${run.startedAt.toISOString()}::timestamptz)`,
+        })
         .where(eq(functions.id, run.functionId));
     }
     await this.pruneRuns(run.functionId);
