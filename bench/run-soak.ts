@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type MemoryReading, memoryProbeFile } from "./soak/memory-probe.js";
 import { Gate, SoakClient, type SoakContext } from "./soak/soak-client.js";
 import { SoakInstance } from "./soak/soak-http.js";
 import { SoakLedger } from "./soak/soak-ledger.js";
@@ -29,8 +30,8 @@ and that each instance's memory grew less than 10 %.
 
   --minutes <m>   load duration after the warm-up (default 3)
   --clients <n>   concurrent clients (default 8)
-  --warmup <s>    warm-up seconds before the first memory sample (default 20)
-  --settle <s>    idle seconds before each memory sample (default 10)`;
+  --warmup <s>    load before the first memory reading, so pools, JIT and sandbox workers are warm (default 60)
+  --settle <s>    idle seconds before each memory reading (default 10)`;
 
 const values = parseOptions(
   process.argv.slice(2),
@@ -45,7 +46,7 @@ const values = parseOptions(
 const options = {
   minutes: positiveNumber(values, "minutes", 3),
   clients: Math.round(positiveNumber(values, "clients", 8)),
-  warmupSeconds: positiveNumber(values, "warmup", 20),
+  warmupSeconds: positiveNumber(values, "warmup", 60),
   settleSeconds: positiveNumber(values, "settle", 10),
 };
 
@@ -106,11 +107,40 @@ async function setUp(
   return { key: key.secret, events, functions };
 }
 
-/** RSS of each instance after every client has been idle for the settle period. */
-async function restingMemory(instances: ManagedChild[]): Promise<number[]> {
+/**
+ * Each instance's memory at rest: after the settle period with no client running, a full garbage
+ * collection (see memory-probe.ts) then a reading; the lowest of three readings a second apart.
+ */
+async function restingMemory(instances: ManagedChild[]): Promise<MemoryReading[]> {
   await sleep(options.settleSeconds * 1_000);
-  return instances.map((instance) => instance.rssKb() ?? Number.NaN);
+  return Promise.all(
+    instances.map(async (instance) => {
+      const readings: MemoryReading[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (attempt > 0) await sleep(1_000);
+        readings.push(await probeMemory(instance.pid));
+      }
+      return readings.reduce((lowest, reading) => (reading.rss < lowest.rss ? reading : lowest));
+    }),
+  );
 }
+
+async function probeMemory(pid: number): Promise<MemoryReading> {
+  const file = memoryProbeFile(pid);
+  rmSync(file, { force: true });
+  process.kill(pid, "SIGUSR2");
+  for (let waited = 0; waited < 15_000; waited += 100) {
+    await sleep(100);
+    if (existsSync(file)) {
+      const reading = JSON.parse(readFileSync(file, "utf8")) as MemoryReading;
+      rmSync(file, { force: true });
+      return reading;
+    }
+  }
+  throw new Error(`instance ${pid} wrote no memory reading`);
+}
+
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
 
 async function main(): Promise<boolean> {
   cleanUpOnExit();
@@ -127,7 +157,7 @@ async function main(): Promise<boolean> {
     const port = await freePort();
     const child = await startChild({
       name,
-      args: ["src/main.ts"],
+      args: ["--expose-gc", "--import", "./bench/soak/memory-probe.ts", "src/main.ts"],
       env: appEnvironment(infrastructure, port, ADMIN),
       port,
       logFile: join(RESULTS_DIR, `soak-${stamp}-${name.replace(" ", "-").toLowerCase()}.log`),
@@ -156,18 +186,19 @@ async function main(): Promise<boolean> {
   await sleep(options.warmupSeconds * 1_000);
   await gate.close();
   const warmMemory = await restingMemory(children);
-  log(`soak: RSS after warm-up ${warmMemory.map((kb) => `${Math.round(kb / 1024)} MiB`).join(", ")}`);
+  log(`soak: RSS at rest after warm-up ${warmMemory.map((reading) => mib(reading.rss)).join(", ")}`);
+  const operationsSoFar = () => Object.values(context.counts).reduce((sum, count) => sum + count, 0);
+  const warmUpOperations = operationsSoFar();
   gate.open();
 
   const started = Date.now();
   const end = started + options.minutes * 60_000;
   while (Date.now() < end) {
     await sleep(Math.min(30_000, end - Date.now()));
-    const operations = Object.values(context.counts).reduce((sum, count) => sum + count, 0);
     log(
-      `soak: ${Math.round((Date.now() - started) / 1_000)} s, ${operations} operations, ` +
+      `soak: ${Math.round((Date.now() - started) / 1_000)} s, ${operationsSoFar()} operations, ` +
         `${context.ledger.acknowledgedWrites} acknowledged writes, ` +
-        `RSS ${children.map((child) => `${Math.round((child.rssKb() ?? 0) / 1024)} MiB`).join(", ")}`,
+        `RSS under load ${children.map((child) => mib((child.rssKb() ?? 0) * 1024)).join(", ")}`,
     );
   }
   stopped = true;
@@ -212,10 +243,14 @@ async function main(): Promise<boolean> {
   checks.push(await verifyGraphqlFeed(instances[0]!, context.key, eventIds, context.ledger));
   checks.push(await verifyRestFeed(instances[1]!, context.key, eventIds, context.ledger));
   children.forEach((child, index) => {
-    const growth = (finalMemory[index]! - warmMemory[index]!) / warmMemory[index]!;
+    const warm = warmMemory[index]!;
+    const final = finalMemory[index]!;
+    const growth = (final.rss - warm.rss) / warm.rss;
     checks.push({
-      name: `memory growth of ${child.name} (RSS at rest, after warm-up -> end)`,
-      value: `${Math.round(warmMemory[index]! / 1024)} -> ${Math.round(finalMemory[index]! / 1024)} MiB (${(growth * 100).toFixed(1)} %)`,
+      name: `memory growth of ${child.name} (RSS after a full GC, warm-up -> end)`,
+      value:
+        `${mib(warm.rss)} -> ${mib(final.rss)} (${(growth * 100).toFixed(1)} %), ` +
+        `JS heap ${mib(warm.heapUsed)} -> ${mib(final.heapUsed)}`,
       pass: growth < MEMORY_GROWTH_LIMIT,
     });
   });
@@ -227,7 +262,7 @@ async function main(): Promise<boolean> {
       "",
       `Visit API soak  ${formatMachine(date, machine)}`,
       `2 instances, ${options.clients} clients, ${(loadSeconds / 60).toFixed(1)} min of load after a ${options.warmupSeconds} s warm-up: ` +
-        `${total} operations (${(total / (loadSeconds + options.warmupSeconds)).toFixed(0)}/s), ` +
+        `${total} operations (${((total - warmUpOperations) / loadSeconds).toFixed(0)}/s after the warm-up), ` +
         `${context.ledger.acknowledgedWrites} acknowledged writes on ${context.ledger.visitors.size} visitors`,
       "",
       textTable(
@@ -258,7 +293,7 @@ async function main(): Promise<boolean> {
         loadSeconds,
         operations: context.counts,
         instances: instances.map((instance) => ({ name: instance.name, ...instance.stats })),
-        memoryKb: { afterWarmup: warmMemory, end: finalMemory },
+        memory: { afterWarmup: warmMemory, end: finalMemory },
         checks,
       },
       null,

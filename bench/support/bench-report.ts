@@ -63,7 +63,8 @@ const TARGETS: TargetDefinition[] = [
 
 export type TargetResult = TargetDefinition & {
   ratio: number | null;
-  verdict: "PASS" | "MISS";
+  /** SKIP: a side was left out with --only. */
+  verdict: "PASS" | "MISS" | "SKIP";
   note?: string;
 };
 
@@ -83,7 +84,7 @@ export function evaluateTargets(rows: ResultRow[]): TargetResult[] {
     const numerator = byName.get(target.numerator);
     const denominator = byName.get(target.denominator);
     if (!numerator || !denominator) {
-      return { ...target, ratio: null, verdict: "MISS", note: "not measured in this run" };
+      return { ...target, ratio: null, verdict: "SKIP", note: "not measured in this run" };
     }
     const ratio = denominator.perSecond > 0 ? numerator.perSecond / denominator.perSecond : null;
     const failing = [numerator, denominator].filter((row) => row.errors > 0).map((row) => row.name);
