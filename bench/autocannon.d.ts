@@ -21,13 +21,10 @@ declare module "autocannon" {
 
   export type Histogram = {
     average: number;
-    mean: number;
-    stddev: number;
     min: number;
     max: number;
     total: number;
     p50: number;
-    p90: number;
     p99: number;
   };
 
@@ -38,10 +35,8 @@ declare module "autocannon" {
     latency: Histogram;
     /** Seconds. */
     duration: number;
+    /** Connection errors, timeouts included. */
     errors: number;
-    timeouts: number;
-    non2xx: number;
-    statusCodeStats: Record<string, { count: number }>;
   };
 
   export type AutocannonInstance = PromiseLike<AutocannonResult> & { stop(): void };

@@ -11,8 +11,8 @@ export type ManagedChild = {
   url: string;
   /** Resident set size in KiB, from /proc (Linux); undefined once the process is gone. */
   rssKb(): number | undefined;
-  /** SIGTERM (the app drains), then SIGKILL after `graceMs`. */
-  stop(graceMs?: number): Promise<void>;
+  /** SIGTERM (the app drains), then SIGKILL after 30 s. */
+  stop(): Promise<void>;
 };
 
 const live = new Set<ChildProcess>();
@@ -58,7 +58,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function readRssKb(pid: number): number | undefined {
+function readRssKb(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) : undefined;
@@ -76,8 +76,10 @@ export type StartOptions = {
   port: number;
   logFile: string;
   readyPath: string;
-  readyTimeoutMs?: number;
 };
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 30_000;
 
 /** Starts a Node child and resolves once `readyPath` answers 200; its output goes to `logFile`. */
 export async function startChild(options: StartOptions): Promise<ManagedChild> {
@@ -102,7 +104,7 @@ export async function startChild(options: StartOptions): Promise<ManagedChild> {
   });
 
   const url = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
   let exitCode: number | null | undefined;
   void exited.then((code) => {
     exitCode = code;
@@ -117,7 +119,7 @@ export async function startChild(options: StartOptions): Promise<ManagedChild> {
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`${options.name} was not ready after ${options.readyTimeoutMs ?? 60_000} ms:\n${tail}`);
+      throw new Error(`${options.name} was not ready after ${READY_TIMEOUT_MS} ms:\n${tail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -128,10 +130,10 @@ export async function startChild(options: StartOptions): Promise<ManagedChild> {
     pid,
     url,
     rssKb: () => (live.has(child) ? readRssKb(pid) : undefined),
-    async stop(graceMs = 30_000) {
+    async stop() {
       if (!live.has(child)) return;
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
     },
