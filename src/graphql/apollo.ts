@@ -1,6 +1,9 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, separateOperations } from "graphql";
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity";
 import type { Logger } from "pino";
@@ -85,6 +88,8 @@ export function createApolloServer(options: {
     // Apollo's landing page loads from CDNs; the playground is served from our own assets instead.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // We send no cache hints; the default plugin would still run a hook on every resolved field.
+      ApolloServerPluginCacheControlDisabled(),
       costLimit(schema, env.GRAPHQL_MAX_COST),
       statusFromErrors,
     ],

@@ -15,6 +15,8 @@ import { FieldErrors, parseInput, text, withDefault } from "./validation.js";
 
 export type Event = typeof events.$inferSelect;
 
+const KNOWN_EVENTS_LIMIT = 100_000;
+
 const timezone = z
   .string()
   .trim()
@@ -50,6 +52,8 @@ function checkPeriod(start: Date, end: Date) {
 }
 
 export class EventService {
+  private readonly knownEvents = new Set<string>();
+
   constructor(private readonly db: Queryable) {}
 
   /**
@@ -66,6 +70,23 @@ export class EventService {
       throw forbidden("EVENT_NOT_ALLOWED", "This API key may not access this event");
     }
     return row;
+  }
+
+  /**
+   * Like `visible`, for callers that only need the check (every visitor and partner call).
+   * Events are never deleted and never change organisation, so a pair once found stays valid:
+   * remembering it saves a database round trip per call. The key's event scope is checked each time.
+   */
+  async checkVisible(actor: OrganisationActor, eventId: string): Promise<void> {
+    const pair = `${actor.organisationId}/${eventId}`;
+    if (!this.knownEvents.has(pair)) {
+      await this.visible(actor, eventId);
+      if (this.knownEvents.size >= KNOWN_EVENTS_LIMIT) this.knownEvents.clear();
+      this.knownEvents.add(pair);
+    }
+    if (!canSeeEvent(actor, eventId)) {
+      throw forbidden("EVENT_NOT_ALLOWED", "This API key may not access this event");
+    }
   }
 
   async get(actor: Actor, eventId: string): Promise<Event> {

@@ -47,7 +47,7 @@ export class QuestionService {
 
   async list(actor: Actor, eventId: string): Promise<Question[]> {
     const org = requireDataRead(actor);
-    await this.events.visible(org, eventId);
+    await this.events.checkVisible(org, eventId);
     return this.forEvent(eventId);
   }
 
@@ -86,7 +86,7 @@ export class QuestionService {
 
   async create(actor: Actor, eventId: string, input: CreateQuestionInput): Promise<Question> {
     const org = requireDataWrite(actor);
-    await this.events.visible(org, eventId);
+    await this.events.checkVisible(org, eventId);
     const value = parseInput(createQuestionSchema, input);
     return this.db.transaction(async (tx) => {
       const existing = await tx

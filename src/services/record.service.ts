@@ -23,7 +23,7 @@ export abstract class RecordService<T extends RevisionedTable, Record> {
   }
 
   protected async scope(actor: OrganisationActor, eventId: string) {
-    await this.events.visible(actor, eventId);
+    await this.events.checkVisible(actor, eventId);
     return { organisationId: actor.organisationId, eventId };
   }
 

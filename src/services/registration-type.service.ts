@@ -34,7 +34,7 @@ export class RegistrationTypeService {
   /** An event's types and the organisation-wide ones; without an event, the organisation-wide ones. */
   async list(actor: Actor, eventId?: string | null): Promise<RegistrationType[]> {
     const org = requireDataRead(actor);
-    if (eventId) await this.events.visible(org, eventId);
+    if (eventId) await this.events.checkVisible(org, eventId);
     return this.db
       .select()
       .from(registrationTypes)
@@ -77,7 +77,7 @@ export class RegistrationTypeService {
 
   async create(actor: Actor, eventId: string | null | undefined, input: CreateRegistrationTypeInput) {
     const org = requireDataWrite(actor);
-    if (eventId) await this.events.visible(org, eventId);
+    if (eventId) await this.events.checkVisible(org, eventId);
     else if (org.kind === "apiKey" && org.eventIds.length > 0) {
       throw forbidden("EVENT_NOT_ALLOWED", "An event-scoped API key cannot create organisation-wide types");
     }

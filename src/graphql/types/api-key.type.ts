@@ -15,14 +15,17 @@ registerEnumType(ApiKeyAuditAction, { name: "ApiKeyAuditAction" });
 registerEnumType(ApiCallType, { name: "ApiCallType" });
 registerEnumType(StatisticsResolution, { name: "StatisticsResolution" });
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ApiKeyContact {
   @Field(() => String, { nullable: true }) name!: string | null;
   @Field(() => String, { nullable: true }) email!: string | null;
   @Field(() => String, { nullable: true }) phone!: string | null;
 }
 
-@ObjectType({ description: "An API key. Its secret is shown once, by createApiKey, and never stored." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "An API key. Its secret is shown once, by createApiKey, and never stored.",
+})
 export class ApiKey {
   @Field(() => ID) id!: string;
   @Field(() => ApiKeyState) state!: keyof typeof ApiKeyState;
@@ -45,7 +48,7 @@ export class ApiKey {
   lastUsedAt!: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CreatedApiKey {
   @Field(() => ApiKey) apiKey!: ApiKey;
   @Field(() => String, { description: "Shown only now: store it safely" }) secret!: string;
@@ -85,7 +88,7 @@ export class UpdateApiKeyInput {
   @Field(() => Int, { nullable: true }) concurrencyLimit?: number | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ApiKeyAuditEntry {
   @Field(() => ID) id!: string;
   @Field(() => ID) apiKeyId!: string;
@@ -95,7 +98,7 @@ export class ApiKeyAuditEntry {
   @Field(() => Date) at!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ApiStatisticsBucket {
   @Field(() => Date) start!: Date;
   @Field(() => ApiCallType) type!: keyof typeof ApiCallType;

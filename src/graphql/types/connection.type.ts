@@ -1,7 +1,7 @@
 import { type ClassType, Field, ObjectType } from "type-graphql";
 import { encodeCursor, type FeedPage } from "@/src/services/change-feed.js";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true, description: "Pass as `after` for the next page." })
@@ -10,13 +10,13 @@ export class PageInfo {
 
 /** A Relay connection over a change feed: edges in revision order, cursors carry the revision. */
 export function Connection<T extends { revision: number }>(node: ClassType<T>) {
-  @ObjectType(`${node.name}Edge`)
+  @ObjectType(`${node.name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field(() => String) cursor!: string;
     @Field(() => node) node!: T;
   }
 
-  @ObjectType()
+  @ObjectType({ simpleResolvers: true })
   abstract class ConnectionType {
     @Field(() => [Edge]) edges!: Edge[];
     @Field(() => PageInfo) pageInfo!: PageInfo;

@@ -1,6 +1,6 @@
 import { Field, InputType, ObjectType } from "type-graphql";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Address {
   @Field(() => String, { nullable: true }) street?: string | null;
   @Field(() => String, { nullable: true }) street2?: string | null;
@@ -12,7 +12,7 @@ export class Address {
     | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Contact {
   @Field(() => String, { nullable: true }) firstName!: string | null;
   @Field(() => String, { nullable: true }) lastName!: string | null;

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "An event (an expo on the Visit platform)." })
+@ObjectType({ simpleResolvers: true, description: "An event (an expo on the Visit platform)." })
 export class Event {
   @Field(() => ID, { description: "13 lowercase alphanumeric characters" }) id!: string;
   @Field(() => String) name!: string;

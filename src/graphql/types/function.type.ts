@@ -16,6 +16,7 @@ registerEnumType(FunctionRunStatus, {
 });
 
 @ObjectType("Function", {
+  simpleResolvers: true,
   description: "JavaScript run in the server's sandbox: on a schedule, or at its URL",
 })
 export class UserFunction {
@@ -35,7 +36,7 @@ export class UserFunction {
   @Field(() => Date) updatedAt!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class FunctionRun {
   @Field(() => ID) id!: string;
   @Field(() => ID) functionId!: string;
@@ -50,7 +51,7 @@ export class FunctionRun {
   result?: unknown;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class FunctionRunPage {
   @Field(() => [FunctionRun], { description: "Newest first" }) nodes!: FunctionRun[];
   @Field(() => Boolean) hasNextPage!: boolean;

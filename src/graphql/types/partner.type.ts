@@ -3,7 +3,7 @@ import { RevisionScalar } from "@/src/graphql/scalars.js";
 import { Connection } from "./connection.type.js";
 import { Contact, ContactInput } from "./contact.type.js";
 
-@ObjectType({ description: "A partner (exhibitor) of an event." })
+@ObjectType({ simpleResolvers: true, description: "A partner (exhibitor) of an event." })
 export class Partner {
   @Field(() => ID) id!: string;
   @Field(() => ID) eventId!: string;
@@ -22,7 +22,7 @@ export class Partner {
   @Field(() => Boolean) deleted!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PartnerConnection extends Connection(Partner) {}
 
 @InputType()

@@ -1,14 +1,14 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { QuestionKind } from "./enums.js";
 
-@ObjectType({ description: "One of the answers a choice question offers." })
+@ObjectType({ simpleResolvers: true, description: "One of the answers a choice question offers." })
 export class Answer {
   @Field(() => ID) id!: string;
   @Field(() => String) text!: string;
   @Field(() => String, { nullable: true }) reference!: string | null;
 }
 
-@ObjectType({ description: "A registration question of an event." })
+@ObjectType({ simpleResolvers: true, description: "A registration question of an event." })
 export class Question {
   @Field(() => ID) id!: string;
   @Field(() => ID) eventId!: string;

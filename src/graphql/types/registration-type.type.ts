@@ -1,7 +1,7 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { RegistrationKind } from "./enums.js";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class RegistrationType {
   @Field(() => ID) id!: string;
   @Field(() => ID, { nullable: true, description: "Null: usable in every event of the organisation" })

@@ -3,7 +3,7 @@ import { Role } from "./enums.js";
 
 type RoleName = keyof typeof Role;
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class User {
   @Field(() => ID) id!: string;
   @Field(() => String) email!: string;
@@ -12,21 +12,21 @@ export class User {
   @Field(() => Date) createdAt!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Session {
   @Field(() => String, { description: "Send as `Authorization: Bearer <token>`" }) token!: string;
   @Field(() => Date) expiresAt!: Date;
   @Field(() => User) user!: User;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Organisation {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
   @Field(() => Date) createdAt!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CreatedOrganisation {
   @Field(() => Organisation) organisation!: Organisation;
   @Field(() => User) admin!: User;

@@ -7,14 +7,17 @@ import { RegistrationState } from "./enums.js";
 
 type State = keyof typeof RegistrationState;
 
-@ObjectType({ description: "A visitor's answer: answerIds for choice questions, text for TEXT ones." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "A visitor's answer: answerIds for choice questions, text for TEXT ones.",
+})
 export class VisitorAnswer {
   @Field(() => ID) questionId!: string;
   @Field(() => [ID], { nullable: true }) answerIds?: string[];
   @Field(() => String, { nullable: true }) text?: string;
 }
 
-@ObjectType({ description: "A registration for an event." })
+@ObjectType({ simpleResolvers: true, description: "A registration for an event." })
 export class Visitor {
   @Field(() => ID) id!: string;
   @Field(() => ID) eventId!: string;
@@ -30,7 +33,7 @@ export class Visitor {
   @Field(() => Boolean, { description: "True for a tombstone" }) deleted!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class VisitorConnection extends Connection(Visitor) {}
 
 @InputType()
