@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createApiKey, failure } from "./support/factories.js";
+import { createApiKey, createFunction, failure, functionCode } from "./support/factories.js";
 import {
   awayFromMinuteEdge,
   type GqlResult,
@@ -107,6 +107,28 @@ describe("two instances", { skip }, () => {
     await acceptedWithin(() => b.gql(EVENTS, {}, { as: key.secret }));
     await a.ok("mutation($id: ID!) { deleteApiKey(id: $id) { id } }", { id: key.id });
     await refusedWithin(() => b.gql(EVENTS, {}, { as: key.secret }), "UNKNOWN_KEY");
+  });
+
+  it("share the endpoint-function cache: a function disabled through A answers 503 on B within 2 s", async () => {
+    const key = await createApiKey(a);
+    const fn = await createFunction(a, {
+      type: "ENDPOINT",
+      key: `ping-${key.id}`,
+      apiKeyId: key.id,
+      code: functionCode("return { pong: true };"),
+    });
+    const call = () =>
+      fetch(`${b.url}/functions/ping-${key.id}`, { headers: { authorization: `Bearer ${key.secret}` } });
+    assert.equal((await call()).status, 200);
+    assert.equal((await call()).status, 200, "cached on B");
+    await a.ok("mutation($id: ID!) { updateFunction(id: $id, input: { enabled: false }) { id } }", {
+      id: fn.id,
+    });
+    const started = Date.now();
+    while ((await call()).status !== 503) {
+      assert.ok(Date.now() - started < 2_000, "B still runs the disabled function after 2 s");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   });
 
   it("count calls on both instances in one set of statistics", async () => {

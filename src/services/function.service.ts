@@ -15,6 +15,7 @@ import {
 import { type Actor, requireAccountManagement } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
 import { AppError, conflict, notFound } from "@/src/errors/app-error.js";
+import type { InvalidationBus } from "@/src/redis/invalidation-bus.js";
 import { newId } from "./ids.js";
 import { FieldErrors, parseInput, text, withDefault } from "./validation.js";
 
@@ -34,7 +35,10 @@ export type FunctionInvoker = {
 /** Told about every change, so schedules follow the database (see jobs/scheduler). */
 export type FunctionChangeListener = (change: { id: string; removed: boolean }) => void | Promise<void>;
 
-export const RUN_RETENTION = { runs: 1_000, days: 30 };
+/** Runs kept per function: the newest `runs`, none older than `days`; pruned every `every` runs. */
+export const RUN_RETENTION = { runs: 1_000, days: 30, every: 50 };
+const ENDPOINT_CACHE_TTL_MS = 60_000;
+export const FUNCTION_TOPIC = "function";
 const MAX_CODE_BYTES = 256 * 1024;
 
 const functionFields = {
@@ -76,7 +80,21 @@ export class FunctionService {
   private invoker?: FunctionInvoker;
   private readonly listeners: FunctionChangeListener[] = [];
 
-  constructor(private readonly db: Db) {}
+  private readonly endpoints = new Map<string, { row: FunctionRow; at: number }>();
+  private readonly runsSincePrune = new Map<string, number>();
+  // Bumped by every invalidation: a load that began before one must not cache what it read.
+  private epoch = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: InvalidationBus,
+  ) {
+    bus.subscribe(FUNCTION_TOPIC, (id) => this.forget(id));
+    bus.onReset(() => {
+      this.epoch++;
+      this.endpoints.clear();
+    });
+  }
 
   setInvoker(invoker: FunctionInvoker): void {
     this.invoker = invoker;
@@ -184,7 +202,26 @@ export class FunctionService {
 
   // The runner's side (jobs/): not authorised per actor, called for functions already resolved.
 
+  /**
+   * An endpoint by its key, cached: every call of an endpoint looks it up. Changes drop the entry
+   * here at once and on other instances through the bus (like API keys).
+   */
   async byKey(organisationId: string, key: string): Promise<FunctionRow | undefined> {
+    const cacheKey = `${organisationId}/${key}`;
+    const cached = this.endpoints.get(cacheKey);
+    if (cached && Date.now() - cached.at < ENDPOINT_CACHE_TTL_MS) return cached.row;
+    const epoch = this.epoch;
+    const row = await this.loadByKey(organisationId, key);
+    if (row && epoch === this.epoch) this.endpoints.set(cacheKey, { row, at: Date.now() });
+    return row;
+  }
+
+  private forget(id: string) {
+    this.epoch++;
+    for (const [cacheKey, entry] of this.endpoints) if (entry.row.id === id) this.endpoints.delete(cacheKey);
+  }
+
+  private async loadByKey(organisationId: string, key: string): Promise<FunctionRow | undefined> {
     const [row] = await this.db
       .select()
       .from(functions)
@@ -211,40 +248,60 @@ export class FunctionService {
       .where(and(eq(functions.type, "BACKGROUND_TASK"), eq(functions.enabled, true)));
   }
 
+  /**
+   * A scheduled run is recorded as RUNNING when it starts, so a worker that dies leaves a trace the
+   * next tick closes. Endpoint and manual runs are inside a request that fails with them: they are
+   * written once, when they end, which saves a statement per call.
+   */
   async startRun(fn: FunctionRow, trigger: FunctionTrigger): Promise<FunctionRun> {
-    const [run] = await this.db
-      .insert(functionRuns)
-      .values({
-        id: newId(),
-        organisationId: fn.organisationId,
-        functionId: fn.id,
-        trigger,
-        status: "RUNNING",
-        startedAt: new Date(),
-      })
-      .returning();
-    return run!;
+    const run: FunctionRun = {
+      id: newId(),
+      organisationId: fn.organisationId,
+      functionId: fn.id,
+      trigger,
+      status: "RUNNING",
+      startedAt: new Date(),
+      finishedAt: null,
+      durationMs: null,
+      logs: "",
+      error: null,
+    };
+    if (trigger === "SCHEDULE") await this.db.insert(functionRuns).values(run);
+    return run;
   }
 
   async finishRun(
     run: FunctionRun,
     result: Pick<FunctionRun, "status" | "logs" | "error" | "finishedAt" | "durationMs">,
   ) {
-    const [row] = await this.db
-      .update(functionRuns)
-      .set(result)
-      .where(eq(functionRuns.id, run.id))
-      .returning();
+    const [row] =
+      run.trigger === "SCHEDULE"
+        ? await this.db.update(functionRuns).set(result).where(eq(functionRuns.id, run.id)).returning()
+        : await this.db
+            .insert(functionRuns)
+            .values({ ...run, ...result })
+            .returning();
     if (result.status === "SUCCEEDED") {
-      await this.db
+      const [updated] = await this.db
         .update(functions)
         // Concurrent runs finish in any order: the cursor only moves forward.
         .set({
           lastSuccessAt: sql`greatest(${functions.lastSuccessAt}, ${run.startedAt.toISOString()}::timestamptz)`,
         })
-        .where(eq(functions.id, run.functionId));
+        .where(eq(functions.id, run.functionId))
+        .returning({ lastSuccessAt: functions.lastSuccessAt });
+      for (const entry of this.endpoints.values()) {
+        if (entry.row.id === run.functionId)
+          entry.row = { ...entry.row, lastSuccessAt: updated?.lastSuccessAt ?? null };
+      }
     }
-    await this.pruneRuns(run.functionId);
+    const seen = this.runsSincePrune.get(run.functionId);
+    if (seen === undefined || seen + 1 >= RUN_RETENTION.every) {
+      this.runsSincePrune.set(run.functionId, 0);
+      await this.pruneRuns(run.functionId);
+    } else {
+      this.runsSincePrune.set(run.functionId, seen + 1);
+    }
     // No row when the function (and its runs) was deleted while this run was going on.
     return row ?? { ...run, ...result };
   }
@@ -375,6 +432,7 @@ export class FunctionService {
   }
 
   private async changed(id: string, removed: boolean) {
+    await this.bus.publish(FUNCTION_TOPIC, id);
     for (const listener of this.listeners) await listener({ id, removed });
   }
 }

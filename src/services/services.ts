@@ -30,7 +30,7 @@ export function createServices(db: Db, env: Env, bus: InvalidationBus) {
     users,
     apiKeyVerifier,
     apiKeys: new ApiKeyService(db, apiKeyVerifier),
-    functions: new FunctionService(db),
+    functions: new FunctionService(db, bus),
     statistics: new StatisticsService(db, env.STATS_MINUTE_RETENTION_DAYS),
     events,
     registrationTypes,
