@@ -61,25 +61,26 @@ export class RevisionedStore<T extends RevisionedTable> {
   }
 
   /** Inserts all values in one statement with consecutive revisions, in input order. */
+  /**
+   * Inserts all values in one statement with consecutive revisions, in input order. Every column
+   * is set here (ids, revisions and times included), so the rows are returned as written rather
+   * than read back: a bulk of 1,000 skips a RETURNING of every column.
+   */
   async insertMany(scope: Scope, values: readonly Insert<T>[]): Promise<Row<T>[]> {
     const now = new Date();
     return this.db.transaction(async (tx) => {
       const first = await takeRevisions(tx, values.length);
-      const rows = await tx
-        .insert(this.table)
-        .values(
-          values.map((value, index) => ({
-            ...(value as Insert<typeof visitors>),
-            id: newId(),
-            ...scope,
-            revision: first + index,
-            deleted: false,
-            createdAt: now,
-            updatedAt: now,
-          })),
-        )
-        .returning();
-      return (rows as Row<T>[]).sort((a, b) => a.revision - b.revision);
+      const rows = values.map((value, index) => ({
+        ...(value as Insert<typeof visitors>),
+        id: newId(),
+        ...scope,
+        revision: first + index,
+        deleted: false,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      await tx.insert(this.table).values(rows);
+      return rows as Row<T>[];
     });
   }
 
