@@ -8,21 +8,11 @@ import { bodyInput } from "@/compat/request-input.js";
 import { toRest } from "@/compat/rest-model.js";
 import { type CompiledRoute, compileRoutes, ROUTES } from "@/compat/route-table.js";
 import { renderXml } from "@/compat/xml-render.js";
+import { REGISTRATION_STATES } from "@/schema/tables/visitor.table.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
 import { createEvent, createQuestion, createRegistrationType, VISITOR_FIELDS } from "../support/factories.js";
 import { startApp, type TestApp } from "../support/harness.js";
 import { assertValidXml, restOk, withoutNulls } from "./support.js";
-
-const STATES = [
-  "INVITED",
-  "REGISTERING",
-  "STOPPED",
-  "REGISTERED",
-  "PENDING_CONFIRMATION",
-  "HOLD",
-  "DENIED",
-  "CANCELLED",
-];
 
 // XML 1.0 cannot carry other code points at all, escaped or not: a valid visitor for XML has none.
 const isXmlText = (text: string) =>
@@ -72,7 +62,7 @@ const nullable = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: 
 const anyVisitor = fc.record({
   id: fc.string({ minLength: 1, maxLength: 20 }).filter(isXmlText),
   eventId: fc.constant("event1234567a"),
-  registrationState: fc.constantFrom(...STATES),
+  registrationState: fc.constantFrom(...REGISTRATION_STATES),
   registrationTypeId: nullable(trickyText),
   reference: nullable(trickyText),
   contact: fc.record({
@@ -201,7 +191,7 @@ describe("GraphQL -> XML -> parse -> GraphQL, through the running server", () =>
     // What the services accept: trimmed texts up to 200 characters, a real email address.
     const field = nullable(trickyText.map((value) => value.trim().slice(0, 200)));
     const validVisitor = fc.record({
-      registrationState: fc.constantFrom(...STATES),
+      registrationState: fc.constantFrom(...REGISTRATION_STATES),
       registrationTypeId: fc.constantFrom(null, type),
       reference: field,
       contact: fc.record({
