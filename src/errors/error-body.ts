@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
 import type { Logger } from "pino";
+import { SQL_STATE, sqlState } from "@/src/db/sql-state.js";
 import { AppError } from "./app-error.js";
 import { ERROR_CODES, type ErrorCode, isErrorCode } from "./error-code.js";
 
@@ -41,7 +42,7 @@ export function toPublicError(error: unknown, log?: Logger): PublicError {
       details: error.details,
     };
   }
-  if (sqlState(error) === CHARACTER_NOT_IN_REPERTOIRE) {
+  if (sqlState(error) === SQL_STATE.CHARACTER_NOT_IN_REPERTOIRE) {
     // Only a NUL reaches here (text fields are validated first): an id or filter holding one.
     return {
       code: "BAD_USER_INPUT",
@@ -57,17 +58,4 @@ export function toPublicError(error: unknown, log?: Logger): PublicError {
     message: "Internal server error; the request id in X-Request-Id identifies it in the server log",
     errors: [],
   };
-}
-
-// PostgreSQL's SQLSTATE for text it cannot store, such as a NUL character.
-const CHARACTER_NOT_IN_REPERTOIRE = "22021";
-
-/** The SQLSTATE of a database error, also when wrapped (drizzle puts the driver's error in `cause`). */
-function sqlState(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

@@ -14,6 +14,7 @@ import {
 } from "@/schema/tables/index.js";
 import { type Actor, requireAccountManagement } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
+import { SQL_STATE, sqlState } from "@/src/db/sql-state.js";
 import { AppError, conflict, notFound } from "@/src/errors/app-error.js";
 import type { InvalidationBus } from "@/src/redis/invalidation-bus.js";
 import { newId } from "./ids.js";
@@ -65,14 +66,10 @@ const withoutState = ({ state, ...rest }: FunctionRow): UserFunction => rest;
 
 const keyTaken = (key: string | null | undefined) => conflict(`A function with key "${key}" already exists`);
 
-/** A concurrent save of the same key can pass check(); the unique index decides (23505). */
+/** A concurrent save of the same key can pass check(); the unique index decides. */
 function conflictOnUniqueViolation(key: string | null | undefined) {
   return (error: unknown): never => {
-    for (let current = error, depth = 0; current && depth < 5; depth++) {
-      if ((current as { code?: unknown }).code === "23505") throw keyTaken(key);
-      current = (current as { cause?: unknown }).cause;
-    }
-    throw error;
+    throw sqlState(error) === SQL_STATE.UNIQUE_VIOLATION ? keyTaken(key) : error;
   };
 }
 

@@ -4,6 +4,7 @@ import { sessions, users } from "@/schema/tables/index.js";
 import { type Actor, ROLES, type Role, requireAccountManagement, requireUser } from "@/src/auth/actor.js";
 import { hashPassword } from "@/src/auth/password.js";
 import type { Queryable } from "@/src/db/database.js";
+import { SQL_STATE, sqlState } from "@/src/db/sql-state.js";
 import { conflict, forbidden, notFound } from "@/src/errors/app-error.js";
 import { newId } from "./ids.js";
 import { parseInput, text } from "./validation.js";
@@ -63,15 +64,6 @@ const toUser = (row: typeof users.$inferSelect): User => ({
   createdAt: row.createdAt,
 });
 
-/** PostgreSQL's unique_violation (23505), also when wrapped by drizzle (`cause`). */
-function isUniqueViolation(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if ((current as { code?: unknown }).code === "23505") return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
 export class UserService {
   constructor(private readonly db: Queryable) {}
 
@@ -99,7 +91,7 @@ export class UserService {
       })
       .returning()
       .catch((error: unknown) => {
-        throw isUniqueViolation(error) ? taken() : error;
+        throw sqlState(error) === SQL_STATE.UNIQUE_VIOLATION ? taken() : error;
       });
     return toUser(row!);
   }

@@ -2,9 +2,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-gr
 import { API_CALL_TYPES, API_KEY_AUDIT_ACTIONS, API_KEY_STATES } from "@/schema/tables/index.js";
 import { JSONScalar } from "@/src/graphql/scalars.js";
 import { RESOLUTIONS } from "@/src/services/statistics.service.js";
-
-const enumObject = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value, value])) as { [K in T]: K };
+import { enumObject } from "./enums.js";
 
 export const ApiKeyState = enumObject(API_KEY_STATES);
 export const ApiKeyAuditAction = enumObject(API_KEY_AUDIT_ACTIONS);

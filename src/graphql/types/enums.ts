@@ -2,7 +2,8 @@ import { registerEnumType } from "type-graphql";
 import { REGISTRATION_STATES, type RegistrationStateValue } from "@/schema/tables/visitor.table.js";
 import { ROLES, type Role as RoleValue } from "@/src/auth/actor.js";
 
-const enumObject = <T extends string>(values: readonly T[]) =>
+/** A GraphQL enum from a list of values (type-graphql registers objects, not string unions). */
+export const enumObject = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((value) => [value, value])) as { [K in T]: K };
 
 export const RegistrationState = enumObject<RegistrationStateValue>(REGISTRATION_STATES);

@@ -1,9 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { FUNCTION_RUN_STATUSES, FUNCTION_TRIGGERS, FUNCTION_TYPES } from "@/schema/tables/index.js";
 import { JSONScalar } from "@/src/graphql/scalars.js";
-
-const enumObject = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value, value])) as { [K in T]: K };
+import { enumObject } from "./enums.js";
 
 export const FunctionType = enumObject(FUNCTION_TYPES);
 export const FunctionTrigger = enumObject(FUNCTION_TRIGGERS);
