@@ -127,7 +127,7 @@ async function main() {
   const appPort = await freePort();
   const app = await startChild({
     name: "app",
-    args: ["src/main.ts"],
+    args: ["src/server/main.ts"],
     env: appEnvironment(infrastructure, appPort, ADMIN),
     port: appPort,
     logFile: join(RESULTS_DIR, `${stamp}-app.log`),

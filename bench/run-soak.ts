@@ -157,7 +157,7 @@ async function main(): Promise<boolean> {
     const port = await freePort();
     const child = await startChild({
       name,
-      args: ["--expose-gc", "--import", "./bench/soak/memory-probe.ts", "src/main.ts"],
+      args: ["--expose-gc", "--import", "./bench/soak/memory-probe.ts", "src/server/main.ts"],
       env: appEnvironment(infrastructure, port, ADMIN),
       port,
       logFile: join(RESULTS_DIR, `soak-${stamp}-${name.replace(" ", "-").toLowerCase()}.log`),

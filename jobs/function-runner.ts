@@ -4,23 +4,26 @@ import type { ApiKeyVerifier } from "@/src/auth/api-key-verifier.js";
 import type { Env } from "@/src/config/env.js";
 import { ERROR_CODES, isErrorCode } from "@/src/errors/error-code.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
+import type { FunctionRunService } from "@/src/services/functions/function-run.service.js";
+import type { FunctionStateService } from "@/src/services/functions/function-state.service.js";
 import type {
   FunctionInvoker,
   FunctionRun,
-  FunctionService,
   FunctionTrigger,
-} from "@/src/services/function.service.js";
+  JsonValue,
+} from "@/src/services/functions/function-types.js";
 import type { RateLimiter } from "@/src/services/rate-limiter.js";
 import type { UsageRecorder } from "@/src/services/usage-recorder.js";
 import { runLimitsFromEnv } from "./sandbox/sandbox-config.js";
 import type { SandboxRunner } from "./sandbox/sandbox-runner.js";
-import type { GuestRequest, JsonValue, RunHooks } from "./sandbox/sandbox-types.js";
+import type { GuestRequest, RunHooks } from "./sandbox/sandbox-types.js";
 
 export type FunctionRunnerDeps = {
   env: Env;
   logger: Logger;
   sandbox: SandboxRunner;
-  functions: FunctionService;
+  runs: FunctionRunService;
+  state: FunctionStateService;
   verifier: ApiKeyVerifier;
   graphql: GraphQLExecutor;
   rateLimiter: RateLimiter;
@@ -43,8 +46,8 @@ export class FunctionRunner implements FunctionInvoker {
     input?: unknown,
     request?: GuestRequest,
   ): Promise<FunctionOutcome> {
-    const { functions, sandbox, env } = this.deps;
-    const run = await functions.startRun(fn, trigger);
+    const { runs, sandbox, env } = this.deps;
+    const run = await runs.start(fn, trigger);
     const result = await sandbox.run(
       {
         code: fn.code,
@@ -57,7 +60,7 @@ export class FunctionRunner implements FunctionInvoker {
       },
       this.hooks(fn, run.id, trigger),
     );
-    const finished = await functions.finishRun(run, {
+    const finished = await runs.finish(run, {
       status: result.status,
       logs: result.logs,
       error: result.error ?? null,
@@ -72,7 +75,7 @@ export class FunctionRunner implements FunctionInvoker {
   }
 
   private hooks(fn: FunctionRow, runId: string, trigger: FunctionTrigger): RunHooks {
-    const { functions, verifier, graphql, rateLimiter, usage } = this.deps;
+    const { state, verifier, graphql, rateLimiter, usage } = this.deps;
     return {
       async graphql(query, variables) {
         const actor = await verifier.actorForKey(fn.apiKeyId);
@@ -96,8 +99,8 @@ export class FunctionRunner implements FunctionInvoker {
           release();
         }
       },
-      stateGet: (name) => functions.stateGet(fn.id, name),
-      stateSet: (name, value) => functions.stateSet(fn.id, name, value),
+      stateGet: (name) => state.get(fn.id, name),
+      stateSet: (name, value) => state.set(fn.id, name, value),
     };
   }
 }

@@ -132,7 +132,7 @@ describe("configuration (SPEC section 8)", () => {
   it("stops the real server at start with a message naming the variable", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "visit-config-"));
     try {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
         cwd: ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "abc", DATA_DIR: dataDir },
         stdio: ["ignore", "pipe", "pipe"],

@@ -13,7 +13,7 @@ import postgres from "postgres";
 import { startApp, type TestApp } from "./support/harness.js";
 
 // SPEC section 8 (operations) and the first-start admin of section 3. The in-process checks use the
-// test harness; the rest runs the real entry point (`node --import tsx src/main.ts`) as a child
+// test harness; the rest runs the real entry point (`node --import tsx src/server/main.ts`) as a child
 // process, with an environment built from scratch (never the test process's DATABASE_URL etc.).
 
 const ROOT = join(import.meta.dirname, "..");
@@ -102,7 +102,7 @@ class ServerProcess {
     readonly url: string,
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    this.child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
       cwd: ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -132,7 +132,7 @@ class ServerProcess {
     });
   }
 
-  /** Starts `src/main.ts` on a free loopback port and waits until it listens. */
+  /** Starts `src/server/main.ts` on a free loopback port and waits until it listens. */
   static async start(vars: Record<string, string>): Promise<ServerProcess> {
     const port = await freePort();
     const env: Record<string, string> = {
@@ -425,7 +425,7 @@ function assertLogHygiene(server: ServerProcess, secrets: string[]) {
   }
 }
 
-describe("the real server process (src/main.ts)", { concurrency: true }, () => {
+describe("the real server process (src/server/main.ts)", { concurrency: true }, () => {
   it("on embedded PGlite: drains an in-flight request on SIGTERM, exits 0, and keeps its data across a restart", async () => {
     const dir = await dataDir();
     const { first, second } = await restartScenario({ DATA_DIR: dir });

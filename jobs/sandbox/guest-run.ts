@@ -6,6 +6,7 @@ import {
   type QuickJSWASMModule,
   shouldInterruptAfterDeadline,
 } from "quickjs-emscripten";
+import { isHostStackOverflow } from "@/src/services/functions/code-check.js";
 import type { GuestHeap } from "./guest-heap.js";
 import { GUEST_PRELUDE } from "./guest-prelude.js";
 import type { CallReply, HostOp, Outcome, WorkerLimits } from "./sandbox-protocol.js";
@@ -292,10 +293,6 @@ export async function runGuest(
 }
 
 /** Deeply nested source can exhaust V8's stack inside WebAssembly before QuickJS's own check. */
-export function isHostStackOverflow(error: unknown): boolean {
-  return error instanceof RangeError && /call stack/i.test(error.message);
-}
-
 function hostFailure(error: unknown): Outcome {
   if (isHostStackOverflow(error)) {
     return { status: "FAILED", error: "InternalError: stack overflow (the code is nested too deeply)" };

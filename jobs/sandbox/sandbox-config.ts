@@ -1,12 +1,10 @@
 import type { Env } from "@/src/config/env.js";
+import { STATE_LIMIT_BYTES } from "@/src/services/functions/state-size.js";
 import { DEFAULT_FETCH_POLICY } from "./safe-fetch.js";
 import type { SandboxRunnerOptions } from "./sandbox-runner.js";
 import type { RunLimits } from "./sandbox-types.js";
 
 export type FunctionKind = "endpoint" | "task";
-
-/** SPEC 6: small JSON state per function, for sync cursors. */
-export const STATE_LIMIT_BYTES = 64 * 1024;
 
 type FunctionEnv = Pick<
   Env,

@@ -2,10 +2,11 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { z } from "zod";
-import { checkStateEntry } from "./function-state.js";
+import type { JsonValue } from "@/src/services/functions/function-types.js";
+import { checkStateEntry } from "@/src/services/functions/state-size.js";
 import { type FetchPolicy, type FetchResponse, safeFetch } from "./safe-fetch.js";
 import type { CallReply, FromWorker, HostOp, Outcome, ToWorker } from "./sandbox-protocol.js";
-import type { JsonValue, RunHooks, RunInput, RunResult } from "./sandbox-types.js";
+import type { RunHooks, RunInput, RunResult } from "./sandbox-types.js";
 
 export type SandboxRunnerOptions = {
   /** Worker threads, each running one function at a time (FUNCTION_WORKERS). */

@@ -1,6 +1,5 @@
+import type { JsonValue } from "@/src/services/functions/function-types.js";
 import type { FetchRequest, FetchResponse } from "./safe-fetch.js";
-
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** Per-run limits; callers take the defaults from configuration (see sandbox-config.ts). */
 export type RunLimits = {
@@ -48,7 +47,7 @@ export type RunHooks = {
   stateGet(name: string): Promise<unknown>;
   /**
    * `state.set(name, value)`. The runner has already refused a single entry over the limit; the
-   * store checks the total (see `setStateEntry` in function-state.ts) as only it can do so atomically.
+   * store checks the total (see `setStateEntry` in src/services/functions/state-size.ts) as only it can do so atomically.
    */
   stateSet(name: string, value: JsonValue): Promise<void>;
   /** Replaces the runner's SSRF-guarded fetch (its allow-list, time and size caps). */

@@ -2,7 +2,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FunctionRow } from "@/schema/tables/index.js";
-import type { FunctionService } from "@/src/services/function.service.js";
+import type { FunctionDefinitionService } from "@/src/services/functions/function-definition.service.js";
 import type { TaskScheduler } from "./task-scheduler.js";
 
 /** The queue of scheduled task runs; a job scheduler per enabled task, its id the function's id. */
@@ -23,7 +23,7 @@ type Deps = {
   connection: Redis;
   prefix: string;
   intervalMs: number;
-  functions: FunctionService;
+  functions: Pick<FunctionDefinitionService, "byId" | "enabledTasks">;
   logger: Logger;
 };
 

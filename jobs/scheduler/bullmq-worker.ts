@@ -3,7 +3,8 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FunctionRunner } from "@/jobs/function-runner.js";
 import type { Env } from "@/src/config/env.js";
-import type { FunctionService } from "@/src/services/function.service.js";
+import type { FunctionDefinitionService } from "@/src/services/functions/function-definition.service.js";
+import type { FunctionRunService } from "@/src/services/functions/function-run.service.js";
 import { FUNCTION_QUEUE, type TaskJobData } from "./bullmq-scheduler.js";
 import { TaskLock } from "./task-lock.js";
 
@@ -11,7 +12,8 @@ export type FunctionWorkerDeps = {
   env: Pick<Env, "REDIS_PREFIX" | "FUNCTION_TASK_TIMEOUT_MS" | "FUNCTION_WORKERS">;
   logger: Logger;
   connection: Redis;
-  functions: FunctionService;
+  functions: FunctionDefinitionService;
+  runs: FunctionRunService;
   runner: FunctionRunner;
 };
 
@@ -33,7 +35,7 @@ export const STALLED_REASON = "the worker running it stopped (stalled)";
  * died, and is closed as FAILED before the new run, so a killed worker's run is recorded.
  */
 export function startFunctionWorker(deps: FunctionWorkerDeps): FunctionWorker {
-  const { env, logger, functions, runner } = deps;
+  const { env, logger, functions, runs, runner } = deps;
   const lock = new TaskLock(
     deps.connection,
     env.REDIS_PREFIX,
@@ -52,7 +54,7 @@ export function startFunctionWorker(deps: FunctionWorkerDeps): FunctionWorker {
     }
     try {
       // Only scheduled runs: a MANUAL or ENDPOINT run of the task may be going on another instance.
-      const closed = await functions.closeAbandonedRuns(functionId, STALLED_REASON, ["SCHEDULE"]);
+      const closed = await runs.closeAbandoned(functionId, STALLED_REASON, ["SCHEDULE"]);
       if (closed > 0) logger.warn({ functionId, closed }, "closed runs of a worker that stopped");
       const { run } = await runner.run(fn, "SCHEDULE");
       return run.status;

@@ -2,13 +2,20 @@ import type { Logger } from "pino";
 import type { FunctionRunner } from "@/jobs/function-runner.js";
 import type { Env } from "@/src/config/env.js";
 import { createRedis } from "@/src/redis/redis.js";
-import type { FunctionService } from "@/src/services/function.service.js";
+import type { FunctionDefinitionService } from "@/src/services/functions/function-definition.service.js";
+import type { FunctionRunService } from "@/src/services/functions/function-run.service.js";
 import { BullMqScheduler } from "./bullmq-scheduler.js";
 import { startFunctionWorker } from "./bullmq-worker.js";
 import { InProcessScheduler } from "./in-process-scheduler.js";
 import type { TaskScheduler } from "./task-scheduler.js";
 
-export type SchedulerDeps = { env: Env; logger: Logger; functions: FunctionService; runner: FunctionRunner };
+export type SchedulerDeps = {
+  env: Env;
+  logger: Logger;
+  functions: FunctionDefinitionService;
+  runs: FunctionRunService;
+  runner: FunctionRunner;
+};
 
 /**
  * BullMQ on Redis when REDIS_URL is set (plus a worker in this process unless RUN_WORKER is

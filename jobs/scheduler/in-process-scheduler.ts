@@ -1,9 +1,16 @@
 import type { Logger } from "pino";
 import type { FunctionRunner } from "@/jobs/function-runner.js";
-import type { FunctionService } from "@/src/services/function.service.js";
+import type { FunctionDefinitionService } from "@/src/services/functions/function-definition.service.js";
+import type { FunctionRunService } from "@/src/services/functions/function-run.service.js";
 import type { TaskScheduler } from "./task-scheduler.js";
 
-type Deps = { functions: FunctionService; runner: FunctionRunner; intervalMs: number; logger: Logger };
+type Deps = {
+  functions: FunctionDefinitionService;
+  runs: FunctionRunService;
+  runner: FunctionRunner;
+  intervalMs: number;
+  logger: Logger;
+};
 
 /**
  * Without Redis: a timer per enabled task in this process. A tick that finds the previous run of
@@ -18,7 +25,7 @@ export class InProcessScheduler implements TaskScheduler {
 
   async reconcile(): Promise<void> {
     // One instance: whatever is still RUNNING was cut off when the process last stopped.
-    await this.deps.functions.closeAllAbandonedRuns("the server stopped during the run");
+    await this.deps.runs.closeAllAbandoned("the server stopped during the run");
     const tasks = await this.deps.functions.enabledTasks();
     const wanted = new Set(tasks.map((task) => task.id));
     for (const id of this.timers.keys()) if (!wanted.has(id)) this.unschedule(id);

@@ -83,7 +83,7 @@ export function createApolloServer(options: {
     schema,
     validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],
     introspection: true,
-    // main.ts owns SIGTERM: Apollo's own handler would stop the server first and make ours wait forever.
+    // src/server/ owns SIGTERM: it drains HTTP and task runs (which use GraphQL in-process) first.
     stopOnTerminationSignals: false,
     // Apollo's landing page loads from CDNs; the playground is served from our own assets instead.
     plugins: [

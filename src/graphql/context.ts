@@ -3,6 +3,7 @@ import type { Actor } from "@/src/auth/actor.js";
 import type { Question } from "@/src/services/question.service.js";
 import type { RegistrationType } from "@/src/services/registration-type.service.js";
 import type { Services } from "@/src/services/services.js";
+import { createLoaders } from "./loaders.js";
 
 export type Loaders = {
   registrationType: DataLoader<string, RegistrationType | null>;
@@ -17,3 +18,7 @@ export type GraphQLContext = {
   loaders: Loaders;
   requestId: string;
 };
+
+export function createContext(services: Services, actor: Actor, requestId: string): GraphQLContext {
+  return { actor, services, loaders: createLoaders(services, actor), requestId };
+}

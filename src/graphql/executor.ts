@@ -2,8 +2,7 @@ import type { ApolloServer } from "@apollo/server";
 import type { DocumentNode, GraphQLFormattedError } from "graphql";
 import type { Actor } from "@/src/auth/actor.js";
 import type { Services } from "@/src/services/services.js";
-import type { GraphQLContext } from "./context.js";
-import { createContext } from "./loaders.js";
+import { createContext, type GraphQLContext } from "./context.js";
 
 export type GraphQLRequest = {
   query: string | DocumentNode;

@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import { type Actor, requireDataRead, requireOrganisation } from "@/src/auth/actor.js";
 import type { Services } from "@/src/services/services.js";
-import type { GraphQLContext, Loaders } from "./context.js";
+import type { Loaders } from "./context.js";
 
 /**
  * Per-request loaders: a page of 100 visitors resolves its registration types in one query, and a
@@ -23,8 +23,4 @@ export function createLoaders(services: Services, actor: Actor): Loaders {
       return eventIds.map((id) => found.get(id) ?? []);
     }),
   };
-}
-
-export function createContext(services: Services, actor: Actor, requestId: string): GraphQLContext {
-  return { actor, services, loaders: createLoaders(services, actor), requestId };
 }

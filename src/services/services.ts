@@ -4,7 +4,11 @@ import type { Db } from "@/src/db/database.js";
 import type { InvalidationBus } from "@/src/redis/invalidation-bus.js";
 import { ApiKeyService } from "./api-key.service.js";
 import { EventService } from "./event.service.js";
-import { FunctionService } from "./function.service.js";
+import { EndpointCache } from "./functions/endpoint-cache.js";
+import { FunctionDefinitionService } from "./functions/function-definition.service.js";
+import { FunctionRunService } from "./functions/function-run.service.js";
+import { FunctionStateService } from "./functions/function-state.service.js";
+import type { FunctionInvoker } from "./functions/function-types.js";
 import { OrganisationService } from "./organisation.service.js";
 import { PartnerService } from "./partner.service.js";
 import { QuestionService } from "./question.service.js";
@@ -16,8 +20,11 @@ import { VisitorService } from "./visitor.service.js";
 
 export type Services = ReturnType<typeof createServices>;
 
+/** What the services need from outside src/: the function runner lives in jobs/. */
+export type ServicePorts = { functionInvoker: FunctionInvoker };
+
 /** Wires the domain services; each surface (GraphQL, REST, functions) calls only these. */
-export function createServices(db: Db, env: Env, bus: InvalidationBus) {
+export function createServices(db: Db, env: Env, bus: InvalidationBus, ports: ServicePorts) {
   const users = new UserService(db);
   const apiKeyVerifier = new ApiKeyVerifier(db, bus, {
     cacheTtlMs: env.API_KEY_CACHE_TTL_MS,
@@ -26,11 +33,17 @@ export function createServices(db: Db, env: Env, bus: InvalidationBus) {
   const events = new EventService(db);
   const registrationTypes = new RegistrationTypeService(db, events);
   const questions = new QuestionService(db, events);
+  const functionRuns = new FunctionRunService(db);
+  const endpoints = new EndpointCache(db, bus);
+  functionRuns.onSucceeded((id, lastSuccessAt) => endpoints.recordSuccess(id, lastSuccessAt));
   return {
     users,
     apiKeyVerifier,
     apiKeys: new ApiKeyService(db, apiKeyVerifier),
-    functions: new FunctionService(db, bus),
+    functions: new FunctionDefinitionService(db, bus, ports.functionInvoker),
+    functionRuns,
+    functionState: new FunctionStateService(db),
+    endpoints,
     statistics: new StatisticsService(db, env.STATS_MINUTE_RETENTION_DAYS),
     events,
     registrationTypes,

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { and, eq } from "drizzle-orm";
 import { functionRuns } from "@/schema/tables/index.js";
-import { RUN_RETENTION } from "@/src/services/function.service.js";
+import { RUN_RETENTION } from "@/src/services/functions/function-run.service.js";
 import {
   type ApiKeyRef,
   createApiKey,

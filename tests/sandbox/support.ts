@@ -1,12 +1,7 @@
-import { setStateEntry } from "@/jobs/sandbox/function-state.js";
 import type { SandboxRunner } from "@/jobs/sandbox/sandbox-runner.js";
-import type {
-  GuestContext,
-  JsonValue,
-  RunHooks,
-  RunLimits,
-  RunResult,
-} from "@/jobs/sandbox/sandbox-types.js";
+import type { GuestContext, RunHooks, RunLimits, RunResult } from "@/jobs/sandbox/sandbox-types.js";
+import type { JsonValue } from "@/src/services/functions/function-types.js";
+import { setStateEntry } from "@/src/services/functions/state-size.js";
 
 /** Small limits keep the suite fast; tests override what they exercise. */
 export const TEST_LIMITS: RunLimits = {

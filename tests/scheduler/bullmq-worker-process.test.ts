@@ -21,7 +21,7 @@ const TASK_TIMEOUT_MS = 2_000;
 
 /** `npm run worker` as a child process on the test's database and Redis prefix; output kept for failures. */
 function spawnWorker(t: TestApp): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", "jobs/worker-main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server/worker-main.ts"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {

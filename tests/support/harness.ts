@@ -2,8 +2,8 @@ import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import { type Env, loadEnv } from "@/src/config/env.js";
 import { openDatabase } from "@/src/db/database.js";
-import { type App, createApp } from "@/src/http/app.js";
 import { createLogger } from "@/src/logger.js";
+import { type App, createApp } from "@/src/server/app.js";
 import { createTestDatabase, dropRedisPrefix, type TestDatabase } from "./database.js";
 
 export type GqlResult<T = Record<string, unknown>> = {

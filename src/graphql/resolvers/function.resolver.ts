@@ -64,7 +64,7 @@ export class FunctionResolver {
     @Arg("before", () => ID, { nullable: true }) before: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const page = await ctx.services.functions.runs(ctx.actor, functionId, first ?? 20, before);
+    const page = await ctx.services.functionRuns.runs(ctx.actor, functionId, first ?? 20, before);
     return { ...page, endCursor: page.nodes.at(-1)?.id ?? null };
   }
 }

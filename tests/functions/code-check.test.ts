@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compileCheck } from "@/jobs/sandbox/compile-check.js";
+import { compileCheck } from "@/src/services/functions/code-check.js";
 
 describe("compileCheck", () => {
   it("accepts a valid module without running it", async () => {

@@ -1,5 +1,9 @@
 import { newQuickJSWASMModuleFromVariant, type QuickJSWASMModule, RELEASE_SYNC } from "quickjs-emscripten";
-import { isHostStackOverflow } from "./guest-run.js";
+
+/** A host (Node) stack overflow while QuickJS parses or runs deeply nested code. */
+export function isHostStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
 
 export type CompileCheckResult = { ok: true } | { ok: false; message: string; line: number; column: number };
 

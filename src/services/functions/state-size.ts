@@ -1,4 +1,7 @@
-import type { JsonValue } from "./sandbox-types.js";
+import type { JsonValue } from "./function-types.js";
+
+/** SPEC 6: small JSON state per function, for sync cursors. */
+export const STATE_LIMIT_BYTES = 64 * 1024;
 
 /** A `state.set` that would take a function's state over its size limit. */
 export class StateLimitError extends Error {

@@ -9,6 +9,7 @@ import { createApolloServer } from "@/src/graphql/apollo.js";
 import type { GraphQLContext } from "@/src/graphql/context.js";
 import { createExecutor, type GraphQLExecutor } from "@/src/graphql/executor.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
+import type { FunctionInvoker } from "@/src/services/functions/function-types.js";
 import { createServices, type Services } from "@/src/services/services.js";
 import { UsageRecorder } from "@/src/services/usage-recorder.js";
 import { createInfrastructure, type Infrastructure } from "./infrastructure.js";
@@ -16,7 +17,7 @@ import { createInfrastructure, type Infrastructure } from "./infrastructure.js";
 /**
  * What runs functions, with or without an HTTP server: services, usage statistics, the in-process
  * GraphQL executor (for visit.graphql), the sandbox and the function runner. The app builds its
- * routes on it; the worker process (jobs/worker-main.ts) uses it alone.
+ * routes on it; the worker process (worker-main.ts) uses it alone.
  */
 export type Core = {
   infrastructure: Infrastructure;
@@ -33,7 +34,16 @@ export type Core = {
 export async function createCore(options: { env: Env; logger: Logger; database: Database }): Promise<Core> {
   const { env, logger, database } = options;
   const infrastructure = createInfrastructure(env, logger);
-  const services = createServices(database.db, env, infrastructure.bus);
+  // The runner needs the services (through GraphQL) and a manual run needs the runner: the one
+  // cycle of the object graph, closed here and nowhere else.
+  let runner: FunctionRunner | undefined;
+  const functionInvoker: FunctionInvoker = {
+    run: (fn, trigger, input) => {
+      if (!runner) throw new Error("the function runner is not wired yet");
+      return runner.run(fn, trigger, input);
+    },
+  };
+  const services = createServices(database.db, env, infrastructure.bus, { functionInvoker });
   const usage = new UsageRecorder(database.db, logger, () =>
     services.apiKeys.touch(services.apiKeyVerifier.takeLastUsed()),
   );
@@ -45,17 +55,17 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
   const graphql = createExecutor(apollo, services);
 
   const sandbox = new SandboxRunner(runnerOptionsFromEnv(env));
-  const runner = new FunctionRunner({
+  runner = new FunctionRunner({
     env,
     logger,
     sandbox,
-    functions: services.functions,
+    runs: services.functionRuns,
+    state: services.functionState,
     verifier: services.apiKeyVerifier,
     graphql,
     rateLimiter: infrastructure.rateLimiter,
     usage,
   });
-  services.functions.setInvoker(runner);
 
   return {
     infrastructure,

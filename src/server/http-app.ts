@@ -1,10 +1,8 @@
-import { createServer, type Server } from "node:http";
 import { expressMiddleware } from "@as-integrations/express5";
-import express, { type ErrorRequestHandler, type Request, type RequestHandler } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { createCompatRouter } from "@/compat/compat.router.js";
-import { createTaskScheduler } from "@/jobs/scheduler/create-task-scheduler.js";
 import type { Actor } from "@/src/auth/actor.js";
 import { Authenticator } from "@/src/auth/authenticator.js";
 import type { Env } from "@/src/config/env.js";
@@ -13,34 +11,18 @@ import { AppError } from "@/src/errors/app-error.js";
 import { type PublicError, toPublicError } from "@/src/errors/error-body.js";
 import { ERROR_CODES } from "@/src/errors/error-code.js";
 import { libraryHttpError } from "@/src/errors/library-error.js";
-import type { GraphQLContext } from "@/src/graphql/context.js";
-import type { GraphQLExecutor } from "@/src/graphql/executor.js";
-import { createContext } from "@/src/graphql/loaders.js";
-import type { Services } from "@/src/services/services.js";
-import type { CallType, UsageRecorder } from "@/src/services/usage-recorder.js";
-import { createCore } from "./core.js";
+import { createContext, type GraphQLContext } from "@/src/graphql/context.js";
+import { playgroundRouter } from "@/src/http/playground.js";
+import { requestId } from "@/src/http/request-id.js";
+import type { CallType } from "@/src/services/usage-recorder.js";
+import type { Core } from "./core.js";
 import { functionsRouter } from "./functions.router.js";
-import { playgroundRouter } from "./playground.js";
-import { requestId } from "./request-id.js";
 
 declare module "express-serve-static-core" {
   interface Locals {
     actor?: Actor;
   }
 }
-
-export type App = {
-  server: Server;
-  usage: UsageRecorder;
-  /** Runs a GraphQL operation in-process as an actor (for the REST layer and functions). */
-  graphql: GraphQLExecutor;
-  services: Services;
-  database: Database;
-  logger: Logger;
-  listen(port: number, host?: string): Promise<number>;
-  /** Stops accepting connections, drains in-flight requests, then closes the database. */
-  close(): Promise<void>;
-};
 
 /** The GraphQL shape of a request-level failure (before any operation ran). */
 function graphqlErrorBody(error: PublicError) {
@@ -70,23 +52,21 @@ function problemBody(error: PublicError) {
   };
 }
 
-export async function createApp(options: { env: Env; logger: Logger; database: Database }): Promise<App> {
-  const { env, logger, database } = options;
+/**
+ * The HTTP surfaces on one Express app: health, the playground, GraphQL, the legacy REST layer and
+ * endpoint functions, all behind one verification path and counted in the usage statistics.
+ */
+export function createHttpApp(options: {
+  env: Env;
+  logger: Logger;
+  database: Database;
+  core: Core;
+}): Express {
+  const { env, logger, database, core } = options;
+  const { infrastructure, services, usage, apollo, graphql, runner } = core;
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", env.TRUST_PROXY);
-  const server = createServer(app);
-  const core = await createCore({ env, logger, database });
-  const { infrastructure, services, usage, apollo, graphql, runner } = core;
-  const pruneUsage = () =>
-    usage
-      .prune(env.STATS_MINUTE_RETENTION_DAYS, env.STATS_DAY_RETENTION_DAYS)
-      .catch((error) => logger.warn({ err: error }, "usage pruning failed"));
-  const pruneTimer = setInterval(pruneUsage, 3_600_000).unref();
-  await services.organisations.bootstrap(
-    { orgName: env.ORG_NAME, adminEmail: env.ADMIN_EMAIL, adminPassword: env.ADMIN_PASSWORD },
-    logger,
-  );
   const authenticator = new Authenticator(services.sessions, env.OPERATOR_TOKEN, (secret, ip) =>
     services.apiKeyVerifier.verify(secret, ip),
   );
@@ -131,7 +111,8 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
       authorization: req.headers.authorization,
       ip: clientIp(req),
     });
-    const res = req.res!;
+    const res = req.res;
+    if (!res) throw new Error("an Express request without its response");
     res.locals.actor = actor;
     if (actor.kind === "apiKey") {
       const release = await infrastructure.rateLimiter.acquire(actor.apiKeyId, actor.limits);
@@ -156,11 +137,9 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
 
   app.use(createCompatRouter({ env, graphql, authenticate: authenticateRequest }));
 
-  const scheduler = await createTaskScheduler({ env, logger, functions: services.functions, runner });
-  services.functions.onChange(({ id }) => scheduler.sync(id));
   app.use(
     functionsRouter({
-      functions: services.functions,
+      endpoints: services.endpoints,
       runner,
       authenticate: authenticateRequest,
       bodyLimit: env.BODY_LIMIT_BYTES,
@@ -181,33 +160,7 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
     else res.json(graphqlErrorBody(publicError));
   };
   app.use(onError);
-
-  return {
-    server,
-    usage,
-    graphql,
-    services,
-    database,
-    logger,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          const address = server.address();
-          resolve(typeof address === "object" && address ? address.port : port);
-        });
-      }),
-    async close() {
-      // Stop taking connections; let in-flight requests and running tasks finish (both may still
-      // call GraphQL in-process), and only then stop Apollo and the rest.
-      const httpDrained = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await Promise.all([httpDrained, scheduler.close()]);
-      clearInterval(pruneTimer);
-      await core.close();
-      await database.close();
-    },
-  };
+  return app;
 }
 
 function callTypeOf(path: string): CallType | undefined {

@@ -1,13 +1,14 @@
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import express, { type Request, type Response, type Router } from "express";
 import type { FunctionRunner } from "@/jobs/function-runner.js";
-import type { GuestRequest, JsonValue } from "@/jobs/sandbox/sandbox-types.js";
+import type { GuestRequest } from "@/jobs/sandbox/sandbox-types.js";
 import { type Actor, requireOrganisation } from "@/src/auth/actor.js";
 import { AppError, forbidden, notFound } from "@/src/errors/app-error.js";
-import type { FunctionService } from "@/src/services/function.service.js";
+import type { EndpointCache } from "@/src/services/functions/endpoint-cache.js";
+import type { JsonValue } from "@/src/services/functions/function-types.js";
 
 type Deps = {
-  functions: FunctionService;
+  endpoints: EndpointCache;
   runner: FunctionRunner;
   authenticate(req: Request): Promise<Actor>;
   bodyLimit: number;
@@ -99,7 +100,7 @@ export function functionsRouter(deps: Deps): Router {
       if (actor.kind !== "apiKey") {
         throw forbidden("NOT_FUNCTION_KEY", "Call an endpoint function with the API key it runs as");
       }
-      const fn = await deps.functions.byKey(actor.organisationId, String(req.params.key));
+      const fn = await deps.endpoints.byKey(actor.organisationId, String(req.params.key));
       if (!fn) throw notFound("Function");
       if (fn.apiKeyId !== actor.apiKeyId) {
         throw forbidden("NOT_FUNCTION_KEY", "Call this endpoint function with the API key it runs as");

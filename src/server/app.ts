@@ -1,0 +1,81 @@
+import { createServer, type Server } from "node:http";
+import type { Logger } from "pino";
+import { createTaskScheduler } from "@/jobs/scheduler/create-task-scheduler.js";
+import type { Env } from "@/src/config/env.js";
+import type { Database } from "@/src/db/database.js";
+import type { GraphQLExecutor } from "@/src/graphql/executor.js";
+import type { Services } from "@/src/services/services.js";
+import type { UsageRecorder } from "@/src/services/usage-recorder.js";
+import { createCore } from "./core.js";
+import { createHttpApp } from "./http-app.js";
+
+const USAGE_PRUNE_EVERY_MS = 3_600_000;
+
+export type App = {
+  server: Server;
+  usage: UsageRecorder;
+  /** Runs a GraphQL operation in-process as an actor (for the REST layer and functions). */
+  graphql: GraphQLExecutor;
+  services: Services;
+  database: Database;
+  logger: Logger;
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting connections, drains in-flight requests and task runs, then closes the database. */
+  close(): Promise<void>;
+};
+
+/**
+ * One instance of the API: the core (services, GraphQL, sandbox), the first-start bootstrap, the
+ * task scheduler, statistics retention and the HTTP server, started and stopped in order.
+ */
+export async function createApp(options: { env: Env; logger: Logger; database: Database }): Promise<App> {
+  const { env, logger, database } = options;
+  const core = await createCore({ env, logger, database });
+  const { services, usage, graphql, runner } = core;
+  await services.organisations.bootstrap(
+    { orgName: env.ORG_NAME, adminEmail: env.ADMIN_EMAIL, adminPassword: env.ADMIN_PASSWORD },
+    logger,
+  );
+  const pruneUsage = () =>
+    usage
+      .prune(env.STATS_MINUTE_RETENTION_DAYS, env.STATS_DAY_RETENTION_DAYS)
+      .catch((error) => logger.warn({ err: error }, "usage pruning failed"));
+  const pruneTimer = setInterval(pruneUsage, USAGE_PRUNE_EVERY_MS).unref();
+
+  const scheduler = await createTaskScheduler({
+    env,
+    logger,
+    functions: services.functions,
+    runs: services.functionRuns,
+    runner,
+  });
+  services.functions.onChange(({ id }) => scheduler.sync(id));
+
+  const server = createServer(createHttpApp({ env, logger, database, core }));
+  return {
+    server,
+    usage,
+    graphql,
+    services,
+    database,
+    logger,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          const address = server.address();
+          resolve(typeof address === "object" && address ? address.port : port);
+        });
+      }),
+    async close() {
+      // Stop taking connections; let in-flight requests and running tasks finish (both may still
+      // call GraphQL in-process), and only then stop Apollo and the rest.
+      const httpDrained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.all([httpDrained, scheduler.close()]);
+      clearInterval(pruneTimer);
+      await core.close();
+      await database.close();
+    },
+  };
+}
