@@ -47,6 +47,24 @@ export function contactFromColumns(row: ContactColumns): Contact {
   };
 }
 
+/** A row's contact columns as one Contact, and the rest of the row without them. */
+export function splitContact<T extends ContactColumns>(
+  row: T,
+): { contact: Contact; rest: Omit<T, keyof ContactColumns> } {
+  const {
+    contactFirstName,
+    contactLastName,
+    contactEmail,
+    contactCompany,
+    contactJobTitle,
+    contactPhone,
+    contactReference,
+    contactAddress,
+    ...rest
+  } = row;
+  return { contact: contactFromColumns(row), rest };
+}
+
 export function contactToColumns(contact: Contact): ContactColumns {
   return {
     contactFirstName: contact.firstName,

@@ -10,12 +10,12 @@ import {
   contactToColumns,
   EMPTY_CONTACT,
   mergeContact,
+  splitContact,
 } from "./contact.mapper.js";
 import type { EventService } from "./event.service.js";
-import { RecordService } from "./record.service.js";
+import { MAX_BULK, RecordService } from "./record.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
 import { collectInput, contactSchema, FieldErrors, text } from "./validation.js";
-import { MAX_BULK } from "./visitor.service.js";
 
 type PartnerRow = typeof partners.$inferSelect;
 export type Partner = Omit<PartnerRow, keyof ReturnType<typeof contactToColumns> | "staff"> & {
@@ -48,22 +48,10 @@ const toStaff = (staff: readonly z.infer<typeof contactSchema>[] | null | undefi
 
 export function toPartner(row: PartnerRow): Partner {
   const {
-    contactFirstName,
-    contactLastName,
-    contactEmail,
-    contactCompany,
-    contactJobTitle,
-    contactPhone,
-    contactReference,
-    contactAddress,
-    staff,
-    ...rest
-  } = row;
-  return {
-    ...rest,
-    contact: contactFromColumns(row),
-    staff: staff.map((member) => mergeContact(EMPTY_CONTACT, member)),
-  };
+    contact,
+    rest: { staff, ...rest },
+  } = splitContact(row);
+  return { ...rest, contact, staff: staff.map((member) => mergeContact(EMPTY_CONTACT, member)) };
 }
 
 export class PartnerService extends RecordService<typeof partners, Partner> {

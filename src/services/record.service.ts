@@ -4,6 +4,9 @@ import type { FeedArgs, FeedPage } from "./change-feed.js";
 import type { EventService } from "./event.service.js";
 import { RevisionedStore, type RevisionedTable } from "./revisioned-store.js";
 
+/** Most records one bulk call may create (all or nothing). */
+export const MAX_BULK = 1_000;
+
 /**
  * What visitors and partners share: every call is scoped to an event the actor may see, reads
  * include tombstones, lists are the change feed, and deletes leave tombstones. Subclasses add

@@ -9,18 +9,16 @@ import {
   contactToColumns,
   EMPTY_CONTACT,
   mergeContact,
+  splitContact,
 } from "./contact.mapper.js";
 import type { EventService } from "./event.service.js";
 import type { Question, QuestionService } from "./question.service.js";
-import { RecordService } from "./record.service.js";
+import { MAX_BULK, RecordService } from "./record.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
 import { collectInput, contactSchema, FieldErrors, text, withDefault, withoutNul } from "./validation.js";
 
 type VisitorRow = typeof visitors.$inferSelect;
 export type Visitor = Omit<VisitorRow, keyof ReturnType<typeof contactToColumns>> & { contact: Contact };
-
-/** Most records one bulk call may create (all or nothing). */
-export const MAX_BULK = 1_000;
 
 const answerSchema = z
   .object({
@@ -73,18 +71,8 @@ export type CreateVisitorInput = z.input<typeof createVisitorSchema>;
 export type UpdateVisitorInput = z.input<typeof updateVisitorSchema>;
 
 export function toVisitor(row: VisitorRow): Visitor {
-  const {
-    contactFirstName,
-    contactLastName,
-    contactEmail,
-    contactCompany,
-    contactJobTitle,
-    contactPhone,
-    contactReference,
-    contactAddress,
-    ...rest
-  } = row;
-  return { ...rest, contact: contactFromColumns(row) };
+  const { contact, rest } = splitContact(row);
+  return { ...rest, contact };
 }
 
 type ValidationContext = { types: Map<string, RegistrationType>; questions: Question[] };

@@ -1,16 +1,15 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { GraphQLContext } from "@/src/graphql/context.js";
-import { toConnection } from "@/src/graphql/types/connection.type.js";
+import { FeedPageArgs, toConnection } from "@/src/graphql/types/connection.type.js";
 import { RegistrationType } from "@/src/graphql/types/registration-type.type.js";
 import {
   CreateVisitorInput,
-  FeedPageArgs,
   UpdateVisitorInput,
   Visitor,
   VisitorConnection,
   VisitorFilter,
 } from "@/src/graphql/types/visitor.type.js";
-import { MAX_BULK } from "@/src/services/visitor.service.js";
+import { MAX_BULK } from "@/src/services/record.service.js";
 import { pageCost } from "./cost.js";
 
 @Resolver(() => Visitor)

@@ -1,11 +1,21 @@
-import { type ClassType, Field, ObjectType } from "type-graphql";
-import { encodeCursor, type FeedPage } from "@/src/services/change-feed.js";
+import { ArgsType, type ClassType, Field, Int, ObjectType } from "type-graphql";
+import { encodeCursor, type FeedPage, MAX_PAGE_SIZE } from "@/src/services/change-feed.js";
 
 @ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true, description: "Pass as `after` for the next page." })
   endCursor!: string | null;
+}
+
+/** `first` and `after` of a change-feed connection. */ @ArgsType()
+export class FeedPageArgs {
+  @Field(() => Int, {
+    nullable: true,
+    description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${MAX_PAGE_SIZE})`,
+  })
+  first?: number | null;
+  @Field(() => String, { nullable: true }) after?: string | null;
 }
 
 /** A Relay connection over a change feed: edges in revision order, cursors carry the revision. */

@@ -1,6 +1,5 @@
-import { ArgsType, Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { RevisionScalar } from "@/src/graphql/scalars.js";
-import { MAX_PAGE_SIZE } from "@/src/services/change-feed.js";
 import { Connection } from "./connection.type.js";
 import { Contact, ContactInput } from "./contact.type.js";
 import { RegistrationState } from "./enums.js";
@@ -72,14 +71,4 @@ export class VisitorFilter {
   showDeleted?: boolean | null;
   @Field(() => String, { nullable: true }) contactReference?: string | null;
   @Field(() => String, { nullable: true }) contactEmail?: string | null;
-}
-
-@ArgsType()
-export class FeedPageArgs {
-  @Field(() => Int, {
-    nullable: true,
-    description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${MAX_PAGE_SIZE})`,
-  })
-  first?: number | null;
-  @Field(() => String, { nullable: true }) after?: string | null;
 }
