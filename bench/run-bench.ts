@@ -144,6 +144,10 @@ async function main() {
     statisticsKeys: options.statisticsKeys,
     log,
   });
+  log(
+    `seed: createVisitors x1000 imported ${seed.bulk.app.rowsPerSecond.toFixed(0)} rows/s, the multi-row ` +
+      `INSERT ${seed.bulk.baseline.rowsPerSecond.toFixed(0)} rows/s (in the JSON; the table measures per round)`,
+  );
 
   const baselinePort = await freePort();
   const baseline = await startChild({
