@@ -1,48 +1,49 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { registrationTypesByIds, statistics, visitorById, visitorPage } from "./baseline-sql.js";
-import { buildScenarios, type Scenario, type StatisticsResolution } from "./scenarios.js";
-import { BATCH_SIZE, seedBench } from "./seed.js";
+import { checkPeerAgreement } from "./peer/peer-agreement.js";
+import { buildScenarios, SCENARIO, type Scenario, type StatisticsResolution } from "./scenarios.js";
+import { seedBench } from "./seed.js";
 import { appEnvironment, createBenchInfrastructure } from "./support/bench-infrastructure.js";
 import {
-  BULK,
-  evaluateTargets,
   formatFirstErrors,
   formatMachine,
   formatRows,
   formatTargets,
   machineInfo,
-  type ResultRow,
-  withRatios,
 } from "./support/bench-report.js";
 import { parseOptions, positiveNumber } from "./support/cli-options.js";
 import { login } from "./support/graphql-client.js";
-import { type LoadMeasurement, measureLoad } from "./support/load-runner.js";
 import {
   cleanUpOnExit,
   freePort,
+  type ManagedChild,
   onCleanup,
   REPO_ROOT,
   runCleanup,
   startChild,
 } from "./support/process-supervisor.js";
-import { median } from "./support/stats.js";
+import { bulkStep, loadStep, runRounds, type Step, type StepContext } from "./support/round-runner.js";
+import { evaluateTargets, type RowDefinition, summariseRows } from "./support/round-summary.js";
 
 const USAGE = `npm run bench -- [options]
 
-Seeds a fresh PostgreSQL database through the API, then loads each scenario with autocannon
-against the app and against a bare Express + postgres.js baseline, and prints one table.
+Seeds a fresh PostgreSQL database through the API, starts the app, a bare Express + postgres.js
+baseline and PostGraphile v5 (the peer) on it, checks that the peer returns the same records as the
+app, then measures every scenario once per round (interleaved, odd rounds forward, even rounds
+backward) with autocannon. Ratios are computed within each round; the table shows their median and
+range, and the medians of req/s and latencies.
 
-  --quick               smoke test: 10,000 visitors, 10 statistics keys, 1 s warm-up, 2 s runs, 1 run
-  --duration <s>        measured seconds per run (default 10)
-  --warmup <s>          warm-up seconds before each scenario's first run (default 3)
-  --runs <n>            runs per scenario; the median is reported (default 3)
+  --quick               smoke test: 10,000 visitors, 10 statistics keys, 1 s warm-up, 2 s runs, 1 round
+  --duration <s>        measured seconds per scenario and round (default 10)
+  --warmup <s>          warm-up seconds before each scenario's first measurement (default 3)
+  --rounds <n>          interleaved rounds; medians and ranges are over these (default 3)
   --connections <n>     concurrent connections (default 10)
   --visitors <n>        visitors imported through createVisitors (default 100000)
   --statistics-keys <n> API keys with a month of per-minute usage (default 100)
   --resolution <r>      apiStatistics resolution: DAY (default, a month's dashboard) or HOUR
   --only <text>         only scenarios whose name contains one of these comma-separated texts
-                        (their baselines always run)`;
+                        (what they are compared with always runs: baselines, PostGraphile)`;
 
 const values = parseOptions(
   process.argv.slice(2),
@@ -50,7 +51,7 @@ const values = parseOptions(
     quick: { type: "boolean" },
     duration: { type: "string" },
     warmup: { type: "string" },
-    runs: { type: "string" },
+    rounds: { type: "string" },
     connections: { type: "string" },
     visitors: { type: "string" },
     "statistics-keys": { type: "string" },
@@ -64,7 +65,7 @@ const options = {
   quick,
   durationSeconds: positiveNumber(values, "duration", quick ? 2 : 10),
   warmupSeconds: positiveNumber(values, "warmup", quick ? 1 : 3),
-  runs: Math.round(positiveNumber(values, "runs", quick ? 1 : 3)),
+  rounds: Math.round(positiveNumber(values, "rounds", quick ? 1 : 3)),
   connections: Math.round(positiveNumber(values, "connections", 10)),
   visitors: Math.round(positiveNumber(values, "visitors", quick ? 10_000 : 100_000)),
   events: 10,
@@ -83,35 +84,32 @@ const date = new Date();
 const stamp = date.toISOString().replace(/[:.]/g, "-");
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-/** Keeps the requested scenarios and every baseline one of them is compared with. */
+/** Keeps the requested scenarios and every baseline or peer one of them is compared with. */
 function selected(scenarios: Scenario[]): Scenario[] {
   if (options.only.length === 0) return scenarios;
   const wanted = scenarios.filter((scenario) => options.only.some((text) => scenario.name.includes(text)));
-  const baselines = new Set(wanted.map((scenario) => scenario.baseline));
-  return scenarios.filter((scenario) => wanted.includes(scenario) || baselines.has(scenario.name));
+  const compared = new Set(wanted.flatMap((scenario) => [scenario.baseline, scenario.peer]));
+  return scenarios.filter((scenario) => wanted.includes(scenario) || compared.has(scenario.name));
 }
 
-function summarise(scenario: Scenario, runs: LoadMeasurement[]): ResultRow {
-  const errorStatuses: Record<string, number> = {};
-  for (const run of runs) {
-    for (const [status, count] of Object.entries(run.errorStatuses)) {
-      errorStatuses[status] = (errorStatuses[status] ?? 0) + count;
-    }
+const bulkSelected = () =>
+  options.only.length === 0 ||
+  options.only.some((text) => SCENARIO.bulk.includes(text) || SCENARIO.baselineBulk.includes(text));
+
+const POSTGRAPHILE_VERSION = (
+  JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/postgraphile/package.json"), "utf8")) as {
+    version: string;
   }
-  const firstError = runs.find((run) => run.firstError)?.firstError;
-  return {
-    name: scenario.name,
-    unit: "req/s",
-    perSecond: median(runs.map((run) => run.okPerSecond)),
-    p50Ms: median(runs.map((run) => run.p50Ms)),
-    p99Ms: median(runs.map((run) => run.p99Ms)),
-    errors: runs.reduce((sum, run) => sum + run.errors, 0),
-    responses: runs.reduce((sum, run) => sum + run.responses, 0),
-    ...(scenario.baseline && { baseline: scenario.baseline }),
-    errorStatuses,
-    ...(firstError && { firstError }),
-    runs,
-  };
+).version;
+
+/** Ready once the schema is built and a query runs (grafserv has no health route). */
+async function graphqlAnswers(baseUrl: string): Promise<boolean> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: "{ __typename }" }),
+  });
+  return response.ok && ((await response.json()) as { data?: unknown }).data !== undefined;
 }
 
 async function main() {
@@ -146,6 +144,10 @@ async function main() {
     statisticsKeys: options.statisticsKeys,
     log,
   });
+  log(
+    `seed: createVisitors x1000 imported ${seed.bulk.app.rowsPerSecond.toFixed(0)} rows/s, the multi-row ` +
+      `INSERT ${seed.bulk.baseline.rowsPerSecond.toFixed(0)} rows/s (in the JSON; the table measures per round)`,
+  );
 
   const baselinePort = await freePort();
   const baseline = await startChild({
@@ -160,37 +162,70 @@ async function main() {
   log(`bench: baseline server (pid ${baseline.pid}) ready at ${baseline.url}`);
 
   const scenarios = selected(buildScenarios(seed, adminToken, options.resolution));
-  const runs = new Map<string, LoadMeasurement[]>(scenarios.map((scenario) => [scenario.name, []]));
-  // Round robin: every run visits every scenario, so a slow patch of a shared machine spreads out.
-  for (let run = 1; run <= options.runs; run++) {
-    for (const scenario of scenarios) {
-      const url = scenario.server === "app" ? app.url : baseline.url;
-      const load = { connections: options.connections };
-      if (run === 1) await measureLoad(url, scenario, { ...load, seconds: options.warmupSeconds });
-      const measurement = await measureLoad(url, scenario, { ...load, seconds: options.durationSeconds });
-      runs.get(scenario.name)!.push(measurement);
-      log(
-        `run ${run}/${options.runs}  ${scenario.name}: ${measurement.okPerSecond.toFixed(0)} req/s, ` +
-          `p99 ${measurement.p99Ms} ms, ${measurement.errors} errors`,
-      );
-    }
+  let peer: ManagedChild | undefined;
+  let peerAgreement: number | undefined;
+  if (scenarios.some((scenario) => scenario.server === "peer")) {
+    const peerPort = await freePort();
+    peer = await startChild({
+      name: "PostGraphile",
+      args: ["bench/peer/postgraphile-server.ts"],
+      env: {
+        NODE_ENV: "production",
+        GRAPHILE_ENV: "production",
+        DATABASE_URL: infrastructure.databaseUrl,
+        PORT: String(peerPort),
+        HOST: "127.0.0.1",
+      },
+      port: peerPort,
+      logFile: join(RESULTS_DIR, `${stamp}-postgraphile.log`),
+      readyProbe: graphqlAnswers,
+    });
+    onCleanup(() => peer!.stop());
+    log(`bench: PostGraphile ${POSTGRAPHILE_VERSION} (pid ${peer.pid}) ready at ${peer.url}`);
+    peerAgreement = await checkPeerAgreement({
+      appUrl: app.url,
+      peerUrl: peer.url,
+      token: seed.loadKey.secret,
+      events: seed.events,
+    });
+    log(`bench: PostGraphile and the app returned the same records for ${peerAgreement} requests`);
   }
 
-  const bulkRow = (name: string, measurement: typeof seed.bulk.app, baselineName?: string): ResultRow => ({
-    name,
-    unit: "rows/s",
-    perSecond: measurement.rowsPerSecond,
-    p50Ms: measurement.p50Ms,
-    p99Ms: measurement.p99Ms,
-    errors: 0,
-    responses: measurement.rows / BATCH_SIZE,
-    ...(baselineName && { baseline: baselineName }),
+  const context: StepContext = {
+    urls: { app: app.url, baseline: baseline.url, peer: peer?.url ?? "" },
+    seed,
+    adminToken,
+    infrastructure,
+    load: {
+      connections: options.connections,
+      seconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+    },
+    log,
+  };
+  // The bulk comparison sits just before the write scenarios: all that writes runs together.
+  const reads = scenarios.filter((scenario) => !scenario.writes);
+  const writes = scenarios.filter((scenario) => scenario.writes);
+  const steps: Step[] = [
+    ...reads.map((scenario) => loadStep(scenario, context)),
+    ...(bulkSelected() ? [bulkStep(context)] : []),
+    ...writes.map((scenario) => loadStep(scenario, context)),
+  ];
+  const measured = await runRounds(steps, options.rounds, log);
+
+  const row = (scenario: Scenario): RowDefinition => ({
+    name: scenario.name,
+    unit: "req/s",
+    ...(scenario.baseline && { baseline: scenario.baseline }),
+    ...(scenario.peer && { peer: scenario.peer }),
   });
-  const rows = withRatios([
-    ...scenarios.map((scenario) => summarise(scenario, runs.get(scenario.name)!)),
-    bulkRow(BULK.baseline, seed.bulk.baseline),
-    bulkRow(BULK.app, seed.bulk.app, BULK.baseline),
-  ]);
+  const definitions: RowDefinition[] = [
+    ...reads.map(row),
+    { name: SCENARIO.baselineBulk, unit: "rows/s" },
+    { name: SCENARIO.bulk, unit: "rows/s", baseline: SCENARIO.baselineBulk },
+    ...writes.map(row),
+  ];
+  const rows = summariseRows(definitions, measured);
   const targets = evaluateTargets(rows);
 
   const firstErrors = formatFirstErrors(rows);
@@ -198,8 +233,9 @@ async function main() {
     "",
     `Visit API bench  ${formatMachine(date, machine)}`,
     `${options.visitors} visitors over ${options.events} events, ${options.connections} connections, ` +
-      `${options.warmupSeconds} s warm-up, ${options.runs} x ${options.durationSeconds} s (median), ` +
-      `apiStatistics at ${options.resolution} resolution${options.quick ? ", QUICK mode" : ""}`,
+      `${options.warmupSeconds} s warm-up, ${options.rounds} interleaved round(s) of ${options.durationSeconds} s ` +
+      `per scenario (medians; ratios per round: median (min-max)), apiStatistics at ${options.resolution} ` +
+      `resolution, PostGraphile ${POSTGRAPHILE_VERSION}${options.quick ? ", QUICK mode" : ""}`,
     "",
     formatRows(rows),
     ...(firstErrors ? ["", "first error per failing scenario:", firstErrors] : []),
@@ -217,6 +253,7 @@ async function main() {
         date: date.toISOString(),
         machine,
         options,
+        peer: { postgraphile: POSTGRAPHILE_VERSION, recordsAgreed: peerAgreement ?? null },
         seed: {
           visitors: options.visitors,
           events: options.events,

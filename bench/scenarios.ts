@@ -1,12 +1,22 @@
+import { PEER_QUERIES, peerVariables } from "./peer/postgraphile-queries.js";
 import type { SeedResult } from "./seed.js";
+import { PROJECT_QUERIES } from "./support/project-queries.js";
+import { visitorInput } from "./support/visitor-data.js";
 
 export type HttpRequest = { method: string; path: string; headers: Record<string, string>; body?: string };
 
 export type Scenario = {
   name: string;
-  server: "app" | "baseline";
+  /** The app, the bare Express + postgres.js baseline, or the PostGraphile peer. */
+  server: "app" | "baseline" | "peer";
   /** The baseline scenario this one's throughput is divided by in the ratio column. */
   baseline?: string;
+  /** The PostGraphile scenario doing the same work, for the project/PostGraphile column. */
+  peer?: string;
+  /** Creates visitors (in the seed's write events, which the bench empties after the scenario). */
+  writes?: true;
+  /** Measured while another process imports visitors with createVisitors x1000 in a loop. */
+  alongsideBulkImport?: true;
   /** A fresh request: random records and pages, so the load is not one cached row. */
   next(): HttpRequest;
   /** 2xx, and for GraphQL no `errors`: anything else is counted as an error. */
@@ -21,6 +31,8 @@ export const SCENARIO = {
   baselineStatistics: "baseline: statistics SQL",
   graphqlById: "GraphQL visitor by id",
   graphqlList: "GraphQL visitors(first: 100)",
+  peerById: "PostGraphile: visitorByRowId",
+  peerList: "PostGraphile: allVisitors(first: 100)",
   jsonById: "REST JSON visitor by id",
   jsonList: "REST JSON list of 100",
   xmlById: "REST XML visitor by id",
@@ -28,28 +40,21 @@ export const SCENARIO = {
   functionConstant: "function: constant",
   functionGraphql: "function: visit.graphql once",
   statistics: "GraphQL apiStatistics",
+  bulk: "bulk: createVisitors x1000 (rows/s)",
+  baselineBulk: "baseline: multi-row INSERT x1000 (rows/s)",
+  writesAlone: "writes: createVisitor alone",
+  writesDuringBulk: "writes: createVisitor during bulk imports",
 } as const;
-
-const CONTACT =
-  "firstName lastName email company jobTitle phone reference address { street street2 postalCode city region country }";
-const VISITOR = `id eventId registrationState registrationTypeId reference revision deleted createdAt updatedAt
-  contact { ${CONTACT} } answers { questionId answerIds text }`;
-const VISITOR_QUERY = `query Visitor($eventId: ID!, $id: ID!) { visitor(eventId: $eventId, id: $id) { ${VISITOR} } }`;
-const VISITORS_QUERY = `query Visitors($eventId: ID!, $fromRevision: Revision) {
-  visitors(eventId: $eventId, first: 100, filter: { fromRevision: $fromRevision }) {
-    edges { cursor node { ${VISITOR} registrationType { id name kind reference } } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-const STATISTICS_QUERY = `query Statistics($from: DateTimeISO!, $until: DateTimeISO!, $resolution: StatisticsResolution!) {
-  apiStatistics(from: $from, until: $until, resolution: $resolution) { start type apiKeyId userId calls errors }
-}`;
 
 const random = (below: number) => Math.floor(Math.random() * below);
 
+/** Serials of the visitors the write scenarios create, far above the seed's. */
+const FIRST_WRITE_SERIAL = 1_000_000_000;
+
 /**
- * The scenarios of issue 6 and their baselines. Every list request starts at a random revision of a
- * random event with at least 100 records after it (when it has that many), so each page is full.
+ * The scenarios of issues 6 and 11, their baselines and the PostGraphile peer, grouped so that what
+ * is compared runs back to back. Every list request starts at a random revision of a random event
+ * with at least 100 records after it (when it has that many), so each page is full.
  */
 export function buildScenarios(
   seed: SeedResult,
@@ -88,6 +93,41 @@ export function buildScenarios(
     resolution,
   };
   const statisticsQuery = new URLSearchParams(statisticsWindow).toString();
+  const peerPost = (variables: Record<string, unknown>, query: string): HttpRequest => ({
+    method: "POST",
+    path: "/graphql",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  let writeSerial = FIRST_WRITE_SERIAL;
+  const { single } = seed.writeEvents;
+  const createVisitor = () =>
+    post(
+      { eventId: single.eventId, input: visitorInput(writeSerial++, single.typeIds) },
+      PROJECT_QUERIES.createVisitor,
+      adminToken,
+    );
+
+  const byId = (format: "json" | "xml"): Scenario => ({
+    name: format === "json" ? SCENARIO.jsonById : SCENARIO.xmlById,
+    server: "app",
+    baseline: SCENARIO.baselineById,
+    next: () => {
+      const { eventId, id } = anyVisitor();
+      return get(`/${format}/visitors/${eventId}/${id}`, keyAuth);
+    },
+    ok: success,
+  });
+  const list = (format: "json" | "xml"): Scenario => ({
+    name: format === "json" ? SCENARIO.jsonList : SCENARIO.xmlList,
+    server: "app",
+    baseline: SCENARIO.baselineList,
+    next: () => {
+      const { eventId, fromRevision } = anyPage();
+      return get(`/${format}/visitors/${eventId}?limit=100&fromRevision=${fromRevision}`, keyAuth);
+    },
+    ok: success,
+  });
 
   return [
     {
@@ -100,6 +140,23 @@ export function buildScenarios(
       ok: success,
     },
     {
+      name: SCENARIO.graphqlById,
+      server: "app",
+      baseline: SCENARIO.baselineById,
+      peer: SCENARIO.peerById,
+      next: () => post(anyVisitor(), PROJECT_QUERIES.visitor, seed.loadKey.secret),
+      ok: graphqlSuccess,
+    },
+    {
+      name: SCENARIO.peerById,
+      server: "peer",
+      baseline: SCENARIO.baselineById,
+      next: () => peerPost(peerVariables.visitor(anyVisitor()), PEER_QUERIES.visitor),
+      ok: graphqlSuccess,
+    },
+    byId("json"),
+    byId("xml"),
+    {
       name: SCENARIO.baselineList,
       server: "baseline",
       next: () => {
@@ -109,47 +166,22 @@ export function buildScenarios(
       ok: success,
     },
     {
-      name: `${SCENARIO.baselineStatistics} (${resolution})`,
-      server: "baseline",
-      next: () => get(`/statistics?${statisticsQuery}`),
-      ok: success,
-    },
-    {
-      name: SCENARIO.graphqlById,
-      server: "app",
-      baseline: SCENARIO.baselineById,
-      next: () => post(anyVisitor(), VISITOR_QUERY, seed.loadKey.secret),
-      ok: graphqlSuccess,
-    },
-    {
       name: SCENARIO.graphqlList,
       server: "app",
       baseline: SCENARIO.baselineList,
-      next: () => post(anyPage(), VISITORS_QUERY, seed.loadKey.secret),
+      peer: SCENARIO.peerList,
+      next: () => post(anyPage(), PROJECT_QUERIES.visitors, seed.loadKey.secret),
       ok: graphqlSuccess,
     },
-    ...(["json", "xml"] as const).flatMap((format): Scenario[] => [
-      {
-        name: format === "json" ? SCENARIO.jsonById : SCENARIO.xmlById,
-        server: "app",
-        baseline: SCENARIO.baselineById,
-        next: () => {
-          const { eventId, id } = anyVisitor();
-          return get(`/${format}/visitors/${eventId}/${id}`, keyAuth);
-        },
-        ok: success,
-      },
-      {
-        name: format === "json" ? SCENARIO.jsonList : SCENARIO.xmlList,
-        server: "app",
-        baseline: SCENARIO.baselineList,
-        next: () => {
-          const { eventId, fromRevision } = anyPage();
-          return get(`/${format}/visitors/${eventId}?limit=100&fromRevision=${fromRevision}`, keyAuth);
-        },
-        ok: success,
-      },
-    ]),
+    {
+      name: SCENARIO.peerList,
+      server: "peer",
+      baseline: SCENARIO.baselineList,
+      next: () => peerPost(peerVariables.visitors(anyPage()), PEER_QUERIES.visitors),
+      ok: graphqlSuccess,
+    },
+    list("json"),
+    list("xml"),
     {
       name: SCENARIO.functionConstant,
       server: "app",
@@ -168,10 +200,32 @@ export function buildScenarios(
       ok: success,
     },
     {
+      name: `${SCENARIO.baselineStatistics} (${resolution})`,
+      server: "baseline",
+      next: () => get(`/statistics?${statisticsQuery}`),
+      ok: success,
+    },
+    {
       name: `${SCENARIO.statistics} (month, ${resolution}, ${seed.statistics.keys} keys)`,
       server: "app",
       baseline: `${SCENARIO.baselineStatistics} (${resolution})`,
-      next: () => post(statisticsWindow, STATISTICS_QUERY, adminToken),
+      next: () => post(statisticsWindow, PROJECT_QUERIES.statistics, adminToken),
+      ok: graphqlSuccess,
+    },
+    {
+      name: SCENARIO.writesAlone,
+      server: "app",
+      writes: true,
+      next: createVisitor,
+      ok: graphqlSuccess,
+    },
+    {
+      name: SCENARIO.writesDuringBulk,
+      server: "app",
+      baseline: SCENARIO.writesAlone,
+      writes: true,
+      alongsideBulkImport: true,
+      next: createVisitor,
       ok: graphqlSuccess,
     },
   ];

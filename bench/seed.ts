@@ -1,11 +1,15 @@
 import { performance } from "node:perf_hooks";
-import { newId } from "@/src/services/ids.js";
 import type { BenchInfrastructure } from "./support/bench-infrastructure.js";
+import {
+  BATCH_SIZE,
+  type BulkMeasurement,
+  type BulkTarget,
+  batchInputs,
+  bulkMeasurement,
+  importBatch,
+  insertBaselineBatch,
+} from "./support/bulk-batches.js";
 import { type CreatedKey, createApiKey, createEndpointFunction, graphql } from "./support/graphql-client.js";
-import { percentile } from "./support/stats.js";
-import { type VisitorSeedInput, visitorInput, visitorRow } from "./support/visitor-data.js";
-
-export const BATCH_SIZE = 1_000;
 
 export type SeedOptions = {
   appUrl: string;
@@ -20,15 +24,6 @@ export type SeedOptions = {
 /** Ids and revisions in revision order, for the scenarios to pick random records and pages from. */
 export type SeededEvent = { id: string; visitorIds: string[]; revisions: number[] };
 
-export type BulkMeasurement = {
-  rows: number;
-  seconds: number;
-  rowsPerSecond: number;
-  /** Per batch of BATCH_SIZE rows. */
-  p50Ms: number;
-  p99Ms: number;
-};
-
 export type SeedResult = {
   organisationId: string;
   events: SeededEvent[];
@@ -38,7 +33,13 @@ export type SeedResult = {
   functionKey: CreatedKey;
   functionKeys: { constant: string; graphql: string };
   statistics: { keys: number; minuteRows: number; from: Date; until: Date };
+  /** The import of the seed itself, batch by batch against the multi-row INSERT baseline. */
   bulk: { app: BulkMeasurement; baseline: BulkMeasurement };
+  /**
+   * Empty events the write scenarios fill (and the bench empties after each round): single
+   * createVisitor calls, createVisitors batches, and the multi-row INSERT baseline's batches.
+   */
+  writeEvents: { single: BulkTarget; bulk: BulkTarget; bulkBaselineId: string };
 };
 
 const HIGH_LIMITS = { rateLimitPerMinute: 1_000_000, concurrencyLimit: 10_000 };
@@ -96,6 +97,15 @@ export async function seedBench(options: SeedOptions): Promise<SeedResult> {
     events.push({ id, typeIds, visitorIds: [], revisions: [] });
   }
   const baselineEventId = await createEvent("Bench Expo (multi-row INSERT baseline)");
+  const writeTarget = async (name: string): Promise<BulkTarget> => {
+    const eventId = await createEvent(name);
+    return { eventId, typeIds: [orgWideType, await createType(eventId, "Visitor")] };
+  };
+  const writeEvents = {
+    single: await writeTarget("Bench writes (createVisitor)"),
+    bulk: await writeTarget("Bench writes (createVisitors)"),
+    bulkBaselineId: await createEvent("Bench writes (multi-row INSERT baseline)"),
+  };
   const [{ organisation_id: organisationId }] = await infrastructure.sql<{ organisation_id: string }[]>`
     select organisation_id from events where id = ${baselineEventId}`;
   log(`seed: ${options.events} events with 4 registration types each, organisation ${organisationId}`);
@@ -134,6 +144,7 @@ export async function seedBench(options: SeedOptions): Promise<SeedResult> {
     functionKeys,
     statistics,
     bulk,
+    writeEvents,
   };
 }
 
@@ -156,75 +167,24 @@ async function importVisitors(
   for (let batch = 0; batch < batches; batch++) {
     const event = events[batch % events.length]!;
     const size = Math.min(BATCH_SIZE, options.visitors - rows);
-    const inputs = Array.from({ length: size }, (_, index) => visitorInput(rows + index, event.typeIds));
-    const body = JSON.stringify({
-      query:
-        "mutation($eventId: ID!, $inputs: [CreateVisitorInput!]!) { createVisitors(eventId: $eventId, inputs: $inputs) { id revision } }",
-      variables: { eventId: event.id, inputs },
-    });
-
-    let started = performance.now();
-    const response = await fetch(`${options.appUrl}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${options.adminToken}` },
-      body,
-    });
-    const result = (await response.json()) as {
-      data?: { createVisitors: { id: string; revision: number }[] };
-      errors?: unknown[];
-    };
+    const inputs = batchInputs(rows, event.typeIds, size);
+    const started = performance.now();
+    const created = await importBatch(options.appUrl, options.adminToken, event.id, inputs);
     appTimes.push(performance.now() - started);
-    if (!result.data) {
-      throw new Error(`createVisitors failed (${response.status}): ${JSON.stringify(result.errors)}`);
-    }
-    for (const visitor of result.data.createVisitors) {
+    for (const visitor of created) {
       event.visitorIds.push(visitor.id);
       event.revisions.push(visitor.revision);
     }
 
-    started = performance.now();
+    const baselineStarted = performance.now();
     await insertBaselineBatch(sql, inputs, { organisationId, eventId: baselineEventId });
-    baselineTimes.push(performance.now() - started);
-
+    baselineTimes.push(performance.now() - baselineStarted);
     rows += size;
     if ((batch + 1) % 10 === 0 || batch === batches - 1) {
       options.log(`seed: imported ${rows}/${options.visitors} visitors (and as many baseline rows)`);
     }
   }
   return { app: bulkMeasurement(rows, appTimes), baseline: bulkMeasurement(rows, baselineTimes) };
-}
-
-/**
- * The physical limit of one createVisitors call: the revision block taken exactly as the app takes
- * it (one `UPDATE revision_counter ... RETURNING` holding the row lock), one multi-row INSERT of the
- * same columns, in one transaction.
- */
-async function insertBaselineBatch(
-  sql: BenchInfrastructure["sql"],
-  inputs: VisitorSeedInput[],
-  scope: { organisationId: string; eventId: string },
-) {
-  await sql.begin(async (tx) => {
-    const [counter] = await tx<{ value: string }[]>`
-      update revision_counter set value = value + ${inputs.length} where id = 1 returning value`;
-    const first = Number(counter!.value) - inputs.length + 1;
-    const now = new Date();
-    const rows = inputs.map((input, index) =>
-      visitorRow(input, { ...scope, id: newId(), revision: first + index, now }),
-    );
-    await tx`insert into visitors ${tx(rows)}`;
-  });
-}
-
-function bulkMeasurement(rows: number, batchTimesMs: number[]): BulkMeasurement {
-  const seconds = batchTimesMs.reduce((sum, time) => sum + time, 0) / 1_000;
-  return {
-    rows,
-    seconds,
-    rowsPerSecond: rows / seconds,
-    p50Ms: percentile(batchTimesMs, 50),
-    p99Ms: percentile(batchTimesMs, 99),
-  };
 }
 
 /**

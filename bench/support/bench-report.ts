@@ -1,6 +1,5 @@
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
-import { SCENARIO } from "../scenarios.js";
-import type { LoadMeasurement } from "./load-runner.js";
+import type { RatioSummary, ResultRow, TargetResult } from "./round-summary.js";
 import { textTable } from "./text-table.js";
 
 export type MachineInfo = {
@@ -25,79 +24,6 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-export type ResultRow = {
-  name: string;
-  unit: "req/s" | "rows/s";
-  /** Median over the runs of successful requests (or imported rows) per second. */
-  perSecond: number;
-  /** Medians over the runs; for bulk rows, per batch of 1,000. */
-  p50Ms: number;
-  p99Ms: number;
-  /** Summed over the measured runs. */
-  errors: number;
-  responses: number;
-  baseline?: string;
-  ratio?: number;
-  errorStatuses?: Record<string, number>;
-  firstError?: string;
-  runs?: LoadMeasurement[];
-};
-
-export const BULK = {
-  app: "bulk: createVisitors x1000 (rows/s)",
-  baseline: "baseline: multi-row INSERT x1000 (rows/s)",
-} as const;
-
-type TargetDefinition = { numerator: string; denominator: string; threshold: number };
-
-// Issue 6, point 4.
-const TARGETS: TargetDefinition[] = [
-  { numerator: SCENARIO.graphqlById, denominator: SCENARIO.baselineById, threshold: 0.6 },
-  { numerator: SCENARIO.graphqlList, denominator: SCENARIO.baselineList, threshold: 0.5 },
-  { numerator: SCENARIO.jsonById, denominator: SCENARIO.graphqlById, threshold: 0.9 },
-  { numerator: SCENARIO.jsonList, denominator: SCENARIO.graphqlList, threshold: 0.9 },
-  { numerator: SCENARIO.xmlList, denominator: SCENARIO.jsonList, threshold: 0.8 },
-  { numerator: SCENARIO.functionConstant, denominator: SCENARIO.baselineById, threshold: 0.3 },
-  { numerator: BULK.app, denominator: BULK.baseline, threshold: 0.5 },
-];
-
-export type TargetResult = TargetDefinition & {
-  ratio: number | null;
-  /** SKIP: a side was left out with --only. */
-  verdict: "PASS" | "MISS" | "SKIP";
-  note?: string;
-};
-
-/** Fills each row's ratio to its baseline. */
-export function withRatios(rows: ResultRow[]): ResultRow[] {
-  const byName = new Map(rows.map((row) => [row.name, row]));
-  return rows.map((row) => {
-    const baseline = row.baseline ? byName.get(row.baseline) : undefined;
-    return baseline && baseline.perSecond > 0 ? { ...row, ratio: row.perSecond / baseline.perSecond } : row;
-  });
-}
-
-/** A target passes when its ratio is met and neither side had a single error. */
-export function evaluateTargets(rows: ResultRow[]): TargetResult[] {
-  const byName = new Map(rows.map((row) => [row.name, row]));
-  return TARGETS.map((target) => {
-    const numerator = byName.get(target.numerator);
-    const denominator = byName.get(target.denominator);
-    if (!numerator || !denominator) {
-      return { ...target, ratio: null, verdict: "SKIP", note: "not measured in this run" };
-    }
-    const ratio = denominator.perSecond > 0 ? numerator.perSecond / denominator.perSecond : null;
-    const failing = [numerator, denominator].filter((row) => row.errors > 0).map((row) => row.name);
-    const pass = ratio !== null && ratio >= target.threshold && failing.length === 0;
-    return {
-      ...target,
-      ratio,
-      verdict: pass ? "PASS" : "MISS",
-      ...(failing.length > 0 && { note: `errors in ${failing.join(", ")}` }),
-    };
-  });
-}
-
 const fixed = (value: number, digits: number) =>
   value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -109,27 +35,37 @@ function errorsCell(row: ResultRow): string {
   return `${row.errors}/${row.responses} (${statuses})`;
 }
 
-export function formatRows(rows: ResultRow[]): string {
+/** "0.31 (0.29-0.33)": the median of the per-round ratios and their range; just the value for one round. */
+function ratioCell(ratio: RatioSummary | undefined | null): string {
+  if (!ratio) return "";
+  if (ratio.rounds.length === 1) return fixed(ratio.median, 2);
+  return `${fixed(ratio.median, 2)} (${fixed(ratio.min, 2)}-${fixed(ratio.max, 2)})`;
+}
+
+export function formatRows(rows: readonly ResultRow[]): string {
   return textTable(
-    ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "ratio"],
+    ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "ratio", "vs PostGraphile"],
     rows.map((row) => [
-      row.name,
+      row.alongsideRowsPerSecond === undefined
+        ? row.name
+        : `${row.name} (${fixed(row.alongsideRowsPerSecond, 0)} rows/s imported)`,
       fixed(row.perSecond, row.perSecond < 100 ? 1 : 0),
       fixed(row.p50Ms, 1),
       fixed(row.p99Ms, 1),
       errorsCell(row),
-      row.ratio === undefined ? "" : fixed(row.ratio, 2),
+      ratioCell(row.ratio),
+      ratioCell(row.peerRatio),
     ]),
-    new Set([1, 2, 3, 4, 5]),
+    new Set([1, 2, 3, 4, 5, 6]),
   );
 }
 
-export function formatTargets(targets: TargetResult[]): string {
+export function formatTargets(targets: readonly TargetResult[]): string {
   return textTable(
     ["target", "ratio", "needed", "verdict"],
     targets.map((target) => [
       `${target.numerator} / ${target.denominator}`,
-      target.ratio === null ? "-" : fixed(target.ratio, 2),
+      target.ratio === null ? "-" : ratioCell(target.ratio),
       `>= ${fixed(target.threshold, 1)}`,
       target.note ? `${target.verdict} (${target.note})` : target.verdict,
     ]),

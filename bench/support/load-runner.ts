@@ -1,27 +1,13 @@
 import autocannon from "autocannon";
 import type { Scenario } from "../scenarios.js";
-
-export type LoadMeasurement = {
-  seconds: number;
-  responses: number;
-  /** Responses that failed Scenario.ok, plus connection errors and timeouts. */
-  errors: number;
-  /** Successful responses per second: errors never inflate a scenario's throughput. */
-  okPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Error responses by status ("0" for connection errors and timeouts). */
-  errorStatuses: Record<string, number>;
-  /** The first failing response, cut short, so a broken scenario says why. */
-  firstError?: string;
-};
+import type { Measurement } from "./round-summary.js";
 
 /** Runs one scenario with autocannon from this process (the servers are separate processes). */
 export async function measureLoad(
   baseUrl: string,
   scenario: Scenario,
   options: { connections: number; seconds: number },
-): Promise<LoadMeasurement> {
+): Promise<Measurement> {
   let failed = 0;
   const errorStatuses: Record<string, number> = {};
   let firstError: string | undefined;
@@ -48,10 +34,9 @@ export async function measureLoad(
   }
   const responses = result.requests.total;
   return {
-    seconds: result.duration,
+    perSecond: (responses - failed) / result.duration,
     responses,
     errors: failed + result.errors,
-    okPerSecond: (responses - failed) / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errorStatuses,

@@ -75,13 +75,19 @@ export type StartOptions = {
   env: Record<string, string>;
   port: number;
   logFile: string;
-  readyPath: string;
-};
+} & (
+  | { readyPath: string }
+  /** For servers without a health route: resolves true once the server answers as it should. */
+  | { readyProbe: (baseUrl: string) => Promise<boolean> }
+);
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
 
-/** Starts a Node child and resolves once `readyPath` answers 200; its output goes to `logFile`. */
+/**
+ * Starts a Node child and resolves once `readyPath` answers 200 (or `readyProbe` says so); its output
+ * goes to `logFile`.
+ */
 export async function startChild(options: StartOptions): Promise<ManagedChild> {
   const child = spawn(process.execPath, ["--import", "tsx", ...options.args], {
     cwd: REPO_ROOT,
@@ -113,9 +119,10 @@ export async function startChild(options: StartOptions): Promise<ManagedChild> {
     if (exitCode !== undefined) {
       throw new Error(`${options.name} exited (${exitCode}) before it was ready:\n${tail}`);
     }
-    const ready = await fetch(`${url}${options.readyPath}`)
-      .then((response) => response.ok)
-      .catch(() => false);
+    const ready = await ("readyProbe" in options
+      ? options.readyProbe(url)
+      : fetch(`${url}${options.readyPath}`).then((response) => response.ok)
+    ).catch(() => false);
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
