@@ -18,6 +18,7 @@ import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import { createContext } from "@/src/graphql/loaders.js";
 import type { Services } from "@/src/services/services.js";
 import type { CallType, UsageRecorder } from "@/src/services/usage-recorder.js";
+import { consoleRouter } from "./console.router.js";
 import { createCore } from "./core.js";
 import { functionsRouter } from "./functions.router.js";
 import { playgroundRouter } from "./playground.js";
@@ -124,6 +125,7 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
   });
 
   app.use(playgroundRouter());
+  app.use(consoleRouter());
 
   // The one verification path of every surface: who is calling, then that key's rate limits.
   const authenticateRequest = async (req: Request): Promise<Actor> => {
