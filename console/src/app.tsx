@@ -89,6 +89,11 @@ export function App() {
       <main id="main" class="main" tabIndex={-1}>
         {Page && permitted ? (
           <Page user={session.user} params={permitted.params ?? {}} />
+        ) : matched ? (
+          <section class="page">
+            <h1>Not available</h1>
+            <p>Your roles do not give access to this page.</p>
+          </section>
         ) : allowed.length === 0 ? (
           <section class="page">
             <h1>Nothing to manage here</h1>
@@ -101,9 +106,7 @@ export function App() {
         ) : (
           <section class="page">
             <h1>Page not found</h1>
-            <p>
-              {matched ? "Your roles do not give access to this page." : "There is no page at this address."}
-            </p>
+            <p>There is no page at this address.</p>
           </section>
         )}
       </main>

@@ -54,7 +54,11 @@ export class SessionService {
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(
-        and(eq(sessions.tokenHash, sessionHash), gt(sessions.expiresAt, new Date()), isNull(users.deactivatedAt)),
+        and(
+          eq(sessions.tokenHash, sessionHash),
+          gt(sessions.expiresAt, new Date()),
+          isNull(users.deactivatedAt),
+        ),
       );
     if (!row) return undefined;
     return {

@@ -5,13 +5,16 @@ import { basicSetup } from "codemirror";
 import { useEffect, useRef } from "preact/hooks";
 
 /**
- * A JavaScript editor (CodeMirror 6). Uncontrolled: `value` seeds it and, when it changes from
- * outside (another function loaded), replaces the text; edits are reported through `onChange`.
- * Tab is left to move focus, so the editor never traps keyboard users.
+ * A JavaScript editor (CodeMirror 6). Uncontrolled: `initialValue` seeds it and edits are reported
+ * through `onChange` (feeding the text back would race with typing); to load other code, remount it
+ * with another `key`. Tab is left to move focus, so keyboard users are never trapped in it.
  */
-export function CodeEditor(props: { label: string; value: string; onChange: (value: string) => void }) {
+export function CodeEditor(props: {
+  label: string;
+  initialValue: string;
+  onChange: (value: string) => void;
+}) {
   const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView | undefined>(undefined);
   const onChange = useRef(props.onChange);
   onChange.current = props.onChange;
 
@@ -19,7 +22,7 @@ export function CodeEditor(props: { label: string; value: string; onChange: (val
     const editor = new EditorView({
       parent: host.current!,
       state: EditorState.create({
-        doc: props.value,
+        doc: props.initialValue,
         extensions: [
           basicSetup,
           javascript(),
@@ -30,16 +33,8 @@ export function CodeEditor(props: { label: string; value: string; onChange: (val
         ],
       }),
     });
-    view.current = editor;
     return () => editor.destroy();
   }, []);
-
-  useEffect(() => {
-    const editor = view.current;
-    if (editor && editor.state.doc.toString() !== props.value) {
-      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: props.value } });
-    }
-  }, [props.value]);
 
   return <div class="code-editor" ref={host} data-testid="code-editor" />;
 }

@@ -161,7 +161,7 @@ function FunctionEditor(props: { initial: UserFunction; apiKeys: ApiKey[] }) {
           <span class="label" id="code-label">
             Code
           </span>
-          <CodeEditor label="Code" value={code} onChange={setCode} />
+          <CodeEditor label="Code" initialValue={props.initial.code} onChange={setCode} />
           {errors.fields.code && (
             <p class="error" role="alert">
               {errors.fields.code}

@@ -201,7 +201,8 @@ export function StatisticsPage(_props: PageProps) {
       ) : (
         <>
           <p class="summary" role="status">
-            {total} calls, {totalErrors} errors, {formatDateTime(new Date(stats.data.from).toISOString())} to{" "}
+            {total} {total === 1 ? "call" : "calls"}, {totalErrors} {totalErrors === 1 ? "error" : "errors"},{" "}
+            {formatDateTime(new Date(stats.data.from).toISOString())} to{" "}
             {formatDateTime(new Date(stats.data.until).toISOString())}
             {stats.loading && " (updating…)"}
           </p>
