@@ -21,6 +21,20 @@ const CODE = `export default async function (ctx) {
 }
 `;
 
+// Run in the page, so written as source text: this file is compiled without the DOM's types.
+const IN_BROWSER = {
+  focusedName: "document.activeElement?.getAttribute('name')",
+  storedSession: "sessionStorage.getItem('visit-console-session')",
+  // The page's width and, to name them in a failure, the elements that stick out.
+  pageWidth: `({
+    width: document.documentElement.scrollWidth,
+    wide: [...document.querySelectorAll("body *")]
+      .filter((element) => element.getBoundingClientRect().right > innerWidth + 1)
+      .slice(0, 3)
+      .map((element) => element.tagName.toLowerCase() + "." + element.className),
+  })`,
+};
+
 let t: TestApp;
 let context: BrowserContext;
 let page: Page;
@@ -56,7 +70,7 @@ async function signIn(email: string, password: string) {
   await page.getByLabel("Email").focus();
   await page.keyboard.type(email);
   await page.keyboard.press("Tab");
-  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("name")), "password");
+  assert.equal(await page.evaluate(IN_BROWSER.focusedName), "password");
   await page.keyboard.type(password);
   await page.keyboard.press("Enter");
 }
@@ -240,12 +254,11 @@ describe("the admin console", () => {
       await page.getByRole("button", { name: "Show", exact: true }).click();
       await page.getByText(/^6 calls, 1 error,/).waitFor();
 
-      const rows = await page
+      const rowLocators = await page
         .getByRole("table", { name: "Calls per bucket" })
         .locator("tbody tr")
-        .evaluateAll((trs) =>
-          trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
-        );
+        .all();
+      const rows = await Promise.all(rowLocators.map((row) => row.locator("td").allTextContents()));
       const sum = (type: string, column: number) =>
         rows.filter((cells) => cells[1] === type).reduce((total, cells) => total + Number(cells[column]), 0);
       assert.ok(
@@ -414,8 +427,8 @@ describe("the admin console", () => {
   step("returns to sign-in with a message when the session has ended", async () => {
     await signIn(t.admin.email, t.admin.password);
     await page.getByRole("heading", { level: 1, name: "API keys" }).waitFor();
-    const stored = await page.evaluate(() => sessionStorage.getItem("visit-console-session"));
-    const { token } = JSON.parse(stored ?? "{}") as { token: string };
+    const stored = await page.evaluate(IN_BROWSER.storedSession);
+    const { token } = JSON.parse(String(stored)) as { token: string };
     await t.ok("mutation { logout }", {}, { as: token });
     await openPage("Users").catch(() => undefined);
     await page.getByText("Your session has expired. Sign in again to continue.").waitFor();
@@ -429,14 +442,10 @@ describe("the admin console", () => {
     for (const name of ["API keys", "Functions", "Statistics", "Users"]) {
       await openPage(name);
       await page.locator(".loading").waitFor({ state: "detached" });
-      const { width, wide } = await page.evaluate(() => ({
-        width: document.documentElement.scrollWidth,
-        // What sticks out, to name it in the failure.
-        wide: [...document.querySelectorAll("body *")]
-          .filter((element) => element.getBoundingClientRect().right > innerWidth + 1)
-          .slice(0, 3)
-          .map((element) => `${element.tagName.toLowerCase()}.${element.className}`),
-      }));
+      const { width, wide } = (await page.evaluate(IN_BROWSER.pageWidth)) as {
+        width: number;
+        wide: string[];
+      };
       assert.ok(width <= 390, `${name} is ${width} px wide: ${wide.join(", ")}`);
       await shot(`narrow-${name.toLowerCase().replace(" ", "-")}`);
     }

@@ -4,6 +4,9 @@ import { EditorView } from "@codemirror/view";
 import { basicSetup } from "codemirror";
 import { useEffect, useRef } from "preact/hooks";
 
+/** The Content-Security-Policy nonce the server gave this page, for the editor's <style> elements. */
+const cspNonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? "";
+
 /**
  * A JavaScript editor (CodeMirror 6). Uncontrolled: `initialValue` seeds it and edits are reported
  * through `onChange` (feeding the text back would race with typing); to load other code, remount it
@@ -26,6 +29,7 @@ export function CodeEditor(props: {
         extensions: [
           basicSetup,
           javascript(),
+          EditorView.cspNonce.of(cspNonce),
           EditorView.contentAttributes.of({ "aria-label": props.label }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) onChange.current(update.state.doc.toString());
