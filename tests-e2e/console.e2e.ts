@@ -369,9 +369,22 @@ describe("the admin console", () => {
   );
 
   step(
-    "disables the key: its next call is refused with 401 and the page shows it disabled; the audit log says so",
+    "edits and disables the key: its next call is refused with 401, the page shows it disabled, the audit log says so",
     async () => {
       await openPage("API keys");
+      await page.getByRole("button", { name: `Edit key ${key.prefix}` }).click();
+      const edit = page.getByRole("dialog", { name: `Edit key ${key.prefix}…` });
+      assert.equal(await edit.getByLabel("Contact name").inputValue(), "Integration Team");
+      await edit.getByLabel("Comments").fill("Console walk-through key, edited");
+      await edit.getByLabel("Rate limit (calls per minute)").fill("");
+      await edit.getByRole("button", { name: "Save changes" }).click();
+      await page.getByRole("row", { name: /Console walk-through key, edited/ }).waitFor();
+      const { apiKey } = await t.ok<{ apiKey: { comments: string; rateLimitPerMinute: number | null } }>(
+        "query($id: ID!) { apiKey(id: $id) { comments rateLimitPerMinute } }",
+        { id: key.id },
+      );
+      assert.deepEqual(apiKey, { comments: "Console walk-through key, edited", rateLimitPerMinute: null });
+
       await page.getByRole("button", { name: `Disable key ${key.prefix}` }).click();
       await page
         .getByRole("row", { name: /Console walk-through key/ })
@@ -385,7 +398,7 @@ describe("the admin console", () => {
       const table = audit.getByRole("table", { name: "Audit log" });
       await table.waitFor();
       const actions = await table.locator("tbody tr td:nth-child(2)").allInnerTexts();
-      assert.deepEqual(actions, ["DISABLED", "CREATED"]);
+      assert.deepEqual(actions, ["DISABLED", "UPDATED", "CREATED"]);
       await table.locator("tbody tr").first().getByText(t.admin.email).waitFor();
       await table
         .locator("tbody tr")
@@ -450,6 +463,31 @@ describe("the admin console", () => {
       await shot(`narrow-${name.toLowerCase().replace(" ", "-")}`);
     }
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  step("changes a user's roles and deactivates them: they can no longer sign in", async () => {
+    await openPage("Users");
+    const email = "data.person@example.test";
+    await page.getByRole("button", { name: `Change roles of ${email}` }).click();
+    const dialog = page.getByRole("dialog", { name: `Roles of ${email}` });
+    await dialog.getByRole("checkbox", { name: /Account management/ }).check();
+    await dialog.getByRole("button", { name: "Save roles" }).click();
+    const row = page.getByRole("row", { name: new RegExp(email) });
+    await row.getByText("USER_ACCOUNT_MANAGEMENT").waitFor();
+
+    await page.getByRole("button", { name: `Deactivate ${email}` }).click();
+    await page
+      .getByRole("dialog", { name: "Deactivate this user?" })
+      .getByRole("button", { name: "Deactivate" })
+      .click();
+    await row.getByText("Deactivated").waitFor();
+    const login = await t.gql(
+      "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }",
+      { email, password: "data-password-1" },
+      { as: null },
+    );
+    assert.deepEqual([login.status, login.errors?.[0]?.extensions?.reason], [401, "USER_DEACTIVATED"]);
+    await shot("users-deactivated");
   });
 
   step("made no request to another host, and the page logged no errors", () => {
