@@ -46,5 +46,7 @@ await build({
     assetsInlineLimit: 0,
     sourcemap: false,
     target: "es2022",
+    // The bundler's timing report is for profiling the bundler, not for every `npm start`.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 });
