@@ -164,7 +164,7 @@ describe("the admin console", () => {
         .locator(".field-invalid", { has: page.getByLabel("Contact email") })
         .locator(".error");
       await emailError.waitFor();
-      assert.match(await emailError.innerText(), /email/i);
+      assert.match(String(await emailError.textContent()), /email/i);
       assert.deepEqual((await t.ok<{ apiKeys: unknown[] }>("{ apiKeys { id } }")).apiKeys, []);
 
       await dialog.getByLabel("Contact email").fill("integrations@example.test");
@@ -309,7 +309,7 @@ describe("the admin console", () => {
       await dialog.getByLabel("Runs as API key").selectOption(key.id);
       await dialog.getByRole("button", { name: "Add function" }).click();
       await page.getByRole("heading", { level: 1, name: "Greeter" }).waitFor();
-      assert.equal(await page.getByTestId("endpoint-url").innerText(), `${t.url}/functions/greeter`);
+      assert.equal(await page.getByTestId("endpoint-url").textContent(), `${t.url}/functions/greeter`);
 
       const editor = page.getByRole("textbox", { name: "Code" });
       await editor.click();
@@ -328,17 +328,20 @@ describe("the admin console", () => {
       await page.getByRole("button", { name: "Run now" }).click();
       const result = page.getByTestId("run-result");
       await result.getByText("SUCCEEDED").waitFor();
-      assert.deepEqual(JSON.parse(await page.getByTestId("run-output").innerText()), {
+      assert.deepEqual(JSON.parse(String(await page.getByTestId("run-output").textContent())), {
         greeting: "hi",
         events: 1,
       });
-      assert.match(await page.getByTestId("run-logs").innerText(), /hello from the console console/);
+      assert.match(
+        String(await page.getByTestId("run-logs").textContent()),
+        /hello from the console console/,
+      );
 
       await page.getByLabel("Input (JSON, optional)").fill('{"name": "again", "fail": true}');
       await page.getByRole("button", { name: "Run now" }).click();
       await result.getByText("FAILED").waitFor();
-      assert.match(await page.getByTestId("run-error").innerText(), /asked to fail/);
-      assert.match(await page.getByTestId("run-logs").innerText(), /hello from the console again/);
+      assert.match(String(await page.getByTestId("run-error").textContent()), /asked to fail/);
+      assert.match(String(await page.getByTestId("run-logs").textContent()), /hello from the console again/);
 
       const history = page.getByRole("table", { name: "Run history" });
       await history.locator("tbody tr").nth(1).waitFor();
