@@ -32,12 +32,17 @@ export function CallsChart(props: { data: ChartData; resolution: Resolution; tit
       totals.push(running);
     }
     const order = types.map((_, index) => index).reverse();
+    const halfStep = data.x.length > 1 ? (data.x[1]! - data.x[0]!) / 2000 : 1800;
     const bars = uPlot.paths.bars?.({ size: [0.8, 48] });
     const options: uPlot.Options = {
       width: Math.max(element.clientWidth, 280),
       height: 280,
       title: undefined,
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      scales: {
+        // Half a bucket of room on each side, so the first and last bars are whole.
+        x: { time: true, range: (_u, min, max) => [min - halfStep, max + halfStep] },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+      },
       axes: [{}, { label: "Calls", size: 60 }],
       series: [
         {
