@@ -8,6 +8,7 @@ import { SelectField, TextField } from "../components/field";
 import { Badge, Empty, ErrorBanner, Loading } from "../components/status";
 import { useFieldErrors } from "../lib/field-errors";
 import { formatDateTime } from "../lib/format";
+import { keyLabel, runTone } from "../lib/labels";
 import { useQuery } from "../lib/use-query";
 import { followLink, navigate } from "../router";
 import type { PageProps } from "../routes";
@@ -19,12 +20,6 @@ export default async function (ctx) {
   return { ok: true };
 }
 `;
-
-export const keyLabel = (key: ApiKey | undefined, id: string): string =>
-  key ? `${key.prefix}…${key.comments ? ` (${key.comments})` : ""}` : id;
-
-export const runTone = (status: string) =>
-  status === "SUCCEEDED" ? "good" : status === "RUNNING" ? "neutral" : "bad";
 
 const LATEST_RUNS_PER_REQUEST = 25;
 

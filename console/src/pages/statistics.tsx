@@ -8,6 +8,7 @@ import { CheckboxGroup, SelectField, TextField } from "../components/field";
 import { Empty, ErrorBanner, Loading } from "../components/status";
 import { useFieldErrors } from "../lib/field-errors";
 import { formatDateTime, fromLocalInput, toLocalInput } from "../lib/format";
+import { keyLabel } from "../lib/labels";
 import { bucketAxis, type CsvRow, chartData, toCsv } from "../lib/statistics";
 import { useQuery } from "../lib/use-query";
 import type { PageProps } from "../routes";
@@ -69,7 +70,7 @@ export function StatisticsPage(_props: PageProps) {
   const callerName = (bucket: StatisticsBucket): string => {
     if (bucket.apiKeyId) {
       const key = names.data?.keys.find((item) => item.id === bucket.apiKeyId);
-      return key ? `Key ${key.prefix}…${key.comments ? ` (${key.comments})` : ""}` : `Key ${bucket.apiKeyId}`;
+      return `Key ${keyLabel(key, bucket.apiKeyId)}`;
     }
     const user = names.data?.users.find((item) => item.id === bucket.userId);
     return `User ${user?.email ?? bucket.userId ?? "?"}`;
@@ -164,7 +165,7 @@ export function StatisticsPage(_props: PageProps) {
           legend="API keys"
           options={(names.data?.keys ?? []).map((key) => ({
             value: key.id,
-            label: `${key.prefix}…${key.comments ? ` (${key.comments})` : ""}`,
+            label: keyLabel(key, key.id),
           }))}
           selected={draft.apiKeyIds}
           onChange={(value) => change("apiKeyIds", value)}
