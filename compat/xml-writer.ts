@@ -4,15 +4,16 @@ import type { RestValue } from "./rest-model.js";
 // Characters XML 1.0 cannot carry, not even escaped (C0 controls but tab, LF and CR; U+FFFE/U+FFFF;
 // unpaired surrogates): replaced by U+FFFD, as xmlbuilder2 does with `invalidCharReplacement`.
 const NOT_XML =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job.
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const MARKUP = /[&<>\r]/g;
 // A literal CR would come back as LF (XML normalises line ends); as a reference it survives.
 const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;" };
-const escape = (char: string) => ESCAPES[char] ?? char;
+const escapeMarkup = (char: string) => ESCAPES[char] ?? char;
 
 function text(value: string | number | boolean): string {
   const raw = String(value);
-  return raw.replace(NOT_XML, "\uFFFD").replace(MARKUP, escape);
+  return raw.replace(NOT_XML, "\uFFFD").replace(MARKUP, escapeMarkup);
 }
 
 const INDENTS: string[] = [""];

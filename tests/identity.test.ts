@@ -293,6 +293,48 @@ describe("identity", () => {
       assert.equal(failure(login).reason, "INVALID_CREDENTIALS");
     });
 
+    it("deactivates a user: sessions end, log-in is refused with USER_DEACTIVATED, the user stays listed", async () => {
+      const user = await createUser(["DATA_MANAGEMENT"]);
+      const token = await t.login(user.email, "password-123");
+      const ACTIVE = `mutation($id: ID!, $active: Boolean!) { updateUser(id: $id, input: { active: $active }) { id active } }`;
+      const off = await t.ok<{ updateUser: { active: boolean } }>(ACTIVE, { id: user.id, active: false });
+      assert.equal(off.updateUser.active, false);
+      const me = await t.gql(ME, {}, { as: token });
+      assert.deepEqual([me.status, failure(me).reason], [401, "INVALID_SESSION"]);
+      const refused = await t.gql(LOGIN, { email: user.email, password: "password-123" }, { as: null });
+      assert.deepEqual([refused.status, failure(refused).reason], [401, "USER_DEACTIVATED"]);
+      const wrong = await t.gql(LOGIN, { email: user.email, password: "wrong-password" }, { as: null });
+      assert.equal(
+        failure(wrong).reason,
+        "INVALID_CREDENTIALS",
+        "a wrong password does not reveal the state",
+      );
+      const listed = await t.ok<{ users: { id: string; active: boolean }[] }>("{ users { id active } }");
+      assert.deepEqual(
+        listed.users.find((entry) => entry.id === user.id),
+        { id: user.id, active: false },
+      );
+
+      await t.ok(ACTIVE, { id: user.id, active: true });
+      const again = await t.login(user.email, "password-123");
+      assert.equal((await t.ok<{ me: UserData }>(ME, {}, { as: again })).me.id, user.id);
+    });
+
+    it("refuses to let users deactivate themselves (409), and account managers to deactivate an ADMIN (403)", async () => {
+      const me = await t.ok<{ me: UserData }>(ME);
+      const self = await t.gql(UPDATE_USER, { id: me.me.id, input: { active: false } });
+      assert.deepEqual([self.status, failure(self).code], [409, "CONFLICT"]);
+      const manager = await createUser(["USER_ACCOUNT_MANAGEMENT"]);
+      const managerToken = await t.login(manager.email, "password-123");
+      const admin = await t.gql(
+        UPDATE_USER,
+        { id: me.me.id, input: { active: false } },
+        { as: managerToken },
+      );
+      assert.deepEqual([admin.status, failure(admin).reason], [403, "MISSING_ROLE"]);
+      await t.ok(ME);
+    });
+
     it("answers NOT_FOUND for updating or deleting an unknown user", async () => {
       const update = await t.gql(UPDATE_USER, { id: "nosuchuser", input: { name: "X" } });
       assert.deepEqual([update.status, failure(update).code], [404, "NOT_FOUND"]);

@@ -1,4 +1,4 @@
-import { index, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { organisationId, timestamps } from "./columns.js";
 import { organisations } from "./organisation.table.js";
 
@@ -12,6 +12,8 @@ export const users = pgTable(
     name: text("name").notNull(),
     roles: text("roles").array().notNull(),
     passwordHash: text("password_hash").notNull(),
+    // Set: the user cannot log in (kept rather than deleted, so audit entries still name them).
+    deactivatedAt: timestamp("deactivated_at", { withTimezone: true, mode: "date" }),
     ...timestamps,
   },
   (table) => [

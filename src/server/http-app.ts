@@ -12,6 +12,7 @@ import { type PublicError, toPublicError } from "@/src/errors/error-body.js";
 import { ERROR_CODES } from "@/src/errors/error-code.js";
 import { libraryHttpError } from "@/src/errors/library-error.js";
 import { createContext, type GraphQLContext } from "@/src/graphql/context.js";
+import { consoleRouter } from "@/src/http/console.router.js";
 import { playgroundRouter } from "@/src/http/playground.js";
 import { requestId } from "@/src/http/request-id.js";
 import type { CallType } from "@/src/services/usage-recorder.js";
@@ -104,6 +105,7 @@ export function createHttpApp(options: {
   });
 
   app.use(playgroundRouter());
+  app.use(consoleRouter());
 
   // The one verification path of every surface: who is calling, then that key's rate limits.
   const authenticateRequest = async (req: Request): Promise<Actor> => {

@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, gt, isNull, lt } from "drizzle-orm";
 import { sessions, users } from "@/schema/tables/index.js";
 import { type Actor, type Role, requireUser } from "@/src/auth/actor.js";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "@/src/auth/password.js";
@@ -22,6 +22,8 @@ export class SessionService {
     // Verify against a dummy hash for unknown emails: equal timing, no account enumeration.
     const valid = await verifyPassword(password, row?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!row || !valid) throw unauthenticated("INVALID_CREDENTIALS", "Wrong email or password");
+    // Told only after the right password: it reveals nothing to someone guessing.
+    if (row.deactivatedAt) throw unauthenticated("USER_DEACTIVATED", "This user is deactivated");
     const token = newSessionToken();
     const expiresAt = new Date(Date.now() + this.ttlMs);
     await this.db
@@ -51,7 +53,13 @@ export class SessionService {
       .select({ userId: users.id, organisationId: users.organisationId, roles: users.roles })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.tokenHash, sessionHash), gt(sessions.expiresAt, new Date())));
+      .where(
+        and(
+          eq(sessions.tokenHash, sessionHash),
+          gt(sessions.expiresAt, new Date()),
+          isNull(users.deactivatedAt),
+        ),
+      );
     if (!row) return undefined;
     return {
       kind: "user",

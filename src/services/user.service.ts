@@ -15,6 +15,7 @@ export type User = {
   email: string;
   name: string;
   roles: Role[];
+  active: boolean;
   createdAt: Date;
 };
 
@@ -37,6 +38,7 @@ const updateUserSchema = z.object({
   name: text.name.optional(),
   password: passwordSchema.optional(),
   roles: rolesSchema.optional(),
+  active: z.boolean().optional(),
 });
 
 export type CreateUserInput = z.input<typeof createUserSchema>;
@@ -61,6 +63,7 @@ const toUser = (row: typeof users.$inferSelect): User => ({
   email: row.email,
   name: row.name,
   roles: row.roles as Role[],
+  active: row.deactivatedAt === null,
   createdAt: row.createdAt,
 });
 
@@ -132,7 +135,10 @@ export class UserService {
     const value = parseInput(updateUserSchema, input);
     const target = await this.byId(manager.organisationId, id);
     if (!target) throw notFound("User");
-    if (value.roles !== undefined || value.password !== undefined) requireAdminToGrant(manager, target.roles);
+    if (value.active === false && manager.userId === id) throw conflict("Users cannot deactivate themselves");
+    if (value.roles !== undefined || value.password !== undefined || value.active !== undefined) {
+      requireAdminToGrant(manager, target.roles);
+    }
     if (value.roles !== undefined) requireAdminToGrant(manager, value.roles);
     const [row] = await this.db
       .update(users)
@@ -140,13 +146,17 @@ export class UserService {
         ...(value.name !== undefined && { name: value.name }),
         ...(value.roles !== undefined && { roles: [...new Set(value.roles)] }),
         ...(value.password !== undefined && { passwordHash: await hashPassword(value.password) }),
+        ...(value.active !== undefined &&
+          value.active !== target.active && { deactivatedAt: value.active ? null : new Date() }),
         updatedAt: new Date(),
       })
       .where(and(eq(users.organisationId, manager.organisationId), eq(users.id, id)))
       .returning();
     if (!row) throw notFound("User");
+    // Deactivation ends every session of the user at once.
+    if (value.active === false) await this.db.delete(sessions).where(eq(sessions.userId, id));
     // A new password ends every other session of that user (a stolen session must not survive it).
-    if (value.password !== undefined) {
+    else if (value.password !== undefined) {
       await this.db
         .delete(sessions)
         .where(

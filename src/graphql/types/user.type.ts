@@ -9,6 +9,7 @@ export class User {
   @Field(() => String) email!: string;
   @Field(() => String) name!: string;
   @Field(() => [Role]) roles!: RoleName[];
+  @Field(() => Boolean, { description: "False: deactivated, cannot log in" }) active!: boolean;
   @Field(() => Date) createdAt!: Date;
 }
 
@@ -52,4 +53,9 @@ export class UpdateUserInput {
   @Field(() => String, { nullable: true }) name?: string;
   @Field(() => String, { nullable: true }) password?: string;
   @Field(() => [Role], { nullable: true }) roles?: RoleName[];
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "False deactivates the user (ending their sessions); true reactivates",
+  })
+  active?: boolean;
 }
