@@ -8,8 +8,8 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, separateO
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity";
 import type { Logger } from "pino";
 import type { Env } from "@/src/config/env.js";
-import { toPublicError } from "@/src/errors/error-body.js";
-import { ERROR_CODES, isErrorCode } from "@/src/errors/error-code.js";
+import { graphqlError, operationStatus } from "@/src/errors/error-render.js";
+import { toPublicError } from "@/src/errors/public-error.js";
 import type { GraphQLContext } from "./context.js";
 import { depthLimit } from "./limits.js";
 
@@ -49,29 +49,18 @@ function costLimit(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<G
   };
 }
 
-/**
- * GraphQL answers 200 when some data came back; when the whole operation failed, the HTTP status
- * is that of its first error (401, 403, 404, 422, ...), so plain HTTP clients see what happened.
- */
+/** When the whole operation failed, the HTTP status is that of its first error (src/errors/error-render.ts). */
 const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response }) {
         if (response.body.kind !== "single") return;
         const { data, errors } = response.body.singleResult;
-        const code = errors?.[0]?.extensions?.code;
-        if (data == null && isErrorCode(code)) response.http.status = ERROR_CODES[code].status;
+        if (data == null && errors?.length) response.http.status = operationStatus({ data, errors });
       },
     };
   },
 };
-
-const APOLLO_SAFE_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_USER_INPUT",
-  "BAD_REQUEST",
-]);
 
 export function createApolloServer(options: {
   schema: GraphQLSchema;
@@ -83,6 +72,9 @@ export function createApolloServer(options: {
     schema,
     validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],
     introspection: true,
+    // No automatic persisted queries: not part of the API, and a client that tries them is told so
+    // (PersistedQueryNotSupported) and sends the query itself.
+    persistedQueries: false,
     // src/server/ owns SIGTERM: it drains HTTP and task runs (which use GraphQL in-process) first.
     stopOnTerminationSignals: false,
     // Apollo's landing page loads from CDNs; the playground is served from our own assets instead.
@@ -94,25 +86,7 @@ export function createApolloServer(options: {
       statusFromErrors,
     ],
     includeStacktraceInErrorResponses: false,
-    formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-      // Apollo's own parse, validation and variable errors are already safe and precise.
-      if (APOLLO_SAFE_CODES.has(String(formatted.extensions?.code))) {
-        const { stacktrace, ...extensions } = formatted.extensions ?? {};
-        return { ...formatted, extensions };
-      }
-      const publicError = toPublicError(unwrapResolverError(error), logger);
-      return {
-        message: publicError.message,
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: {
-          code: publicError.code,
-          ...(publicError.reason && { reason: publicError.reason }),
-          ...(publicError.errors.length > 0 && { errors: publicError.errors }),
-          ...(publicError.retryAfter !== undefined && { retryAfter: publicError.retryAfter }),
-          ...publicError.details,
-        },
-      };
-    },
+    formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
+      graphqlError(toPublicError(unwrapResolverError(error), logger), formatted),
   });
 }
