@@ -11,6 +11,7 @@ import { AppError } from "@/src/errors/app-error.js";
 import { fromGraphQLError, toPublicError } from "@/src/errors/public-error.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
+import { refuseInvalidUtf8 } from "@/src/http/body-checks.js";
 import { restFieldName, sendRestError } from "./error-render.js";
 import { plural } from "./kebab-case.js";
 import { openApiDocument } from "./openapi.js";
@@ -74,6 +75,8 @@ function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<Co
     type: () => true,
     limit: deps.env.BODY_LIMIT_BYTES,
     defaultCharset: "utf-8",
+    // Invalid UTF-8 is refused, not read with U+FFFD in place of the client's bytes.
+    verify: refuseInvalidUtf8,
   });
 
   // Credentials first: nobody gets a body parsed without them.

@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import { getNamedType, isEnumType } from "graphql";
 import { AppError, type FieldError, invalidInput } from "@/src/errors/app-error.js";
+import { jsonNestingExceeds } from "@/src/http/body-checks.js";
 import { readEnum, readInput } from "./rest-model.js";
 import type { CompiledRoute, ListParam, RestFormat } from "./route-table.js";
 import { MAX_BODY_DEPTH, parseXmlBody } from "./xml-parse.js";
@@ -71,24 +72,6 @@ export function listVariables(route: CompiledRoute, query: Request["query"]) {
   }
   if (errors.length > 0) throw invalidInput(errors);
   return { first, filter };
-}
-
-/** Brackets outside strings, in one pass: JSON's counterpart of the XML nesting check. */
-function jsonNestingExceeds(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const char = text.charCodeAt(index);
-    if (inString) {
-      if (char === 0x5c) index += 1;
-      else if (char === 0x22) inString = false;
-    } else if (char === 0x22) inString = true;
-    else if (char === 0x7b || char === 0x5b) {
-      depth += 1;
-      if (depth > limit) return true;
-    } else if (char === 0x7d || char === 0x5d) depth -= 1;
-  }
-  return false;
 }
 
 /** The request body as the operation's `$input`: 400 when it cannot be read, 422 listing every bad field. */

@@ -4,6 +4,7 @@ import type { FunctionRunner } from "@/jobs/function-runner.js";
 import type { GuestRequest } from "@/jobs/sandbox/sandbox-types.js";
 import { type Actor, requireOrganisation } from "@/src/auth/actor.js";
 import { AppError, forbidden, notFound } from "@/src/errors/app-error.js";
+import { refuseInvalidUtf8 } from "@/src/http/body-checks.js";
 import type { EndpointCache } from "@/src/services/functions/endpoint-cache.js";
 import type { JsonValue } from "@/src/services/functions/function-types.js";
 
@@ -93,7 +94,8 @@ export function functionsRouter(deps: Deps): Router {
   const router = express.Router();
   router.all(
     ["/functions/:key", "/functions/:key/*rest"],
-    express.text({ type: () => true, limit: deps.bodyLimit }),
+    // The function gets the body as text: invalid UTF-8 is refused rather than handed on altered.
+    express.text({ type: () => true, limit: deps.bodyLimit, verify: refuseInvalidUtf8 }),
     async (req, res) => {
       // No credentials at all is 401 (SPEC section 3), not a wrong kind of caller.
       const actor = requireOrganisation(await deps.authenticate(req));

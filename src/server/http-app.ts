@@ -11,6 +11,7 @@ import { AppError } from "@/src/errors/app-error.js";
 import { sendError } from "@/src/errors/error-render.js";
 import { toPublicError } from "@/src/errors/public-error.js";
 import { createContext, type GraphQLContext } from "@/src/graphql/context.js";
+import { jsonBodyCheck, MAX_JSON_DEPTH } from "@/src/http/body-checks.js";
 import { playgroundRouter } from "@/src/http/playground.js";
 import { requestId } from "@/src/http/request-id.js";
 import type { CallType } from "@/src/services/usage-recorder.js";
@@ -98,7 +99,8 @@ export function createHttpApp(options: {
 
   app.use(
     "/graphql",
-    express.json({ limit: env.BODY_LIMIT_BYTES }),
+    // Invalid UTF-8 and over-deep JSON are refused on the raw bytes, before authentication.
+    express.json({ limit: env.BODY_LIMIT_BYTES, verify: jsonBodyCheck(MAX_JSON_DEPTH) }),
     authenticate,
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> =>
