@@ -143,6 +143,15 @@ describe("deeply nested JSON", () => {
     assert.deepEqual([over.status, failure(over).code], [400, "BAD_REQUEST"]);
   });
 
+  it("refuses over-deep variables of an in-process call (a function's visit.graphql) with BAD_REQUEST", async () => {
+    let input: unknown = 1;
+    for (let level = 0; level < 5_000; level++) input = [input];
+    const outcome = await t.app.graphql({ query: RUN, variables: { input } }, { kind: "anonymous" }, "test");
+    assert.equal(outcome.data, null);
+    assert.equal(outcome.errors[0]?.extensions?.code, "BAD_REQUEST");
+    assert.match(outcome.errors[0]!.message, /deeper than 64 levels/);
+  });
+
   it("keeps REST's own bound of 32 levels, after authentication", async () => {
     const response = await rest(t, "POST", `/json/visitors/${eventId}`, {
       body: `{"answers": ${nested(40)}}`,

@@ -4,50 +4,13 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, separateOperations } from "graphql";
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity";
+import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
 import type { Env } from "@/src/config/env.js";
 import { graphqlError, operationStatus } from "@/src/errors/error-render.js";
 import { toPublicError } from "@/src/errors/public-error.js";
 import type { GraphQLContext } from "./context.js";
-import { depthLimit } from "./limits.js";
-
-/** Refuses operations whose estimated cost is over the limit, before any resolver runs. */
-function costLimit(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, operationName }) {
-          const query = operationName ? (separateOperations(document)[operationName] ?? document) : document;
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query,
-              variables: request.variables ?? {},
-              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (error) {
-            // Variables that do not fit their types: the caller's input, not our failure.
-            throw new GraphQLError(error instanceof Error ? error.message : "Invalid variables", {
-              extensions: { code: "BAD_USER_INPUT" },
-            });
-          }
-          if (cost > maxCost) {
-            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}`, {
-              extensions: {
-                code: "GRAPHQL_VALIDATION_FAILED",
-                reason: "QUERY_TOO_COMPLEX",
-                http: { status: 400 },
-              },
-            });
-          }
-        },
-      };
-    },
-  };
-}
+import { MAX_DOCUMENT_TOKENS, operationLimits, queryShapeLimit } from "./limits.js";
 
 /** When the whole operation failed, the HTTP status is that of its first error (src/errors/error-render.ts). */
 const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
@@ -70,7 +33,10 @@ export function createApolloServer(options: {
   const { schema, env, logger } = options;
   return new ApolloServer<GraphQLContext>({
     schema,
-    validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],
+    parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
+    validationRules: [
+      queryShapeLimit({ maxDepth: env.GRAPHQL_MAX_DEPTH, maxAliases: env.GRAPHQL_MAX_ALIASES }),
+    ],
     introspection: true,
     // No automatic persisted queries: not part of the API, and a client that tries them is told so
     // (PersistedQueryNotSupported) and sends the query itself.
@@ -82,7 +48,7 @@ export function createApolloServer(options: {
       ApolloServerPluginLandingPageDisabled(),
       // We send no cache hints; the default plugin would still run a hook on every resolved field.
       ApolloServerPluginCacheControlDisabled(),
-      costLimit(schema, env.GRAPHQL_MAX_COST),
+      operationLimits(schema, env.GRAPHQL_MAX_COST),
       statusFromErrors,
     ],
     includeStacktraceInErrorResponses: false,

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AppError } from "@/src/errors/app-error.js";
 
 /**
- * Deepest nesting of arrays and objects in a GraphQL request body (and so in its variables).
+ * Deepest nesting of arrays and objects in a GraphQL request (the body, and so its variables).
  * Far above what any input type needs; far below what overflows the stack of the libraries that
  * walk variables recursively (type-graphql's argument conversion failed at a few thousand).
  */
@@ -29,6 +29,20 @@ export function jsonNestingExceeds(body: string | Uint8Array, limit: number): bo
       depth += 1;
       if (depth > limit) return true;
     } else if (char === 0x7d || char === 0x5d) depth -= 1;
+  }
+  return false;
+}
+
+/** The same bound for values already parsed (variables of an in-process call), without recursion. */
+export function valueNestingExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
   }
   return false;
 }
