@@ -64,7 +64,10 @@ export function listVariables(route: CompiledRoute, query: Request["query"]) {
     else filter.registrationStates = values;
   }
   const types = take("registrationTypes");
-  if (types !== undefined) filter.registrationTypeIds = commaList(types);
+  // A NUL is no id's, but it is not an unknown id either: the filter itself is malformed.
+  if (types?.includes("\u0000"))
+    errors.push({ field: "registrationTypes", message: "must not contain NUL characters" });
+  else if (types !== undefined) filter.registrationTypeIds = commaList(types);
   const showDeleted = take("showDeleted");
   if (showDeleted !== undefined) {
     if (showDeleted === "true" || showDeleted === "false") filter.showDeleted = showDeleted === "true";

@@ -166,13 +166,16 @@ describe("default limits", () => {
     assert.deepEqual([result.status, failure(result).code], [401, "UNAUTHENTICATED"]);
   });
 
-  it("answers a NUL character in an id with 422, not a database failure", async () => {
-    const result = await t.gql("query($e: ID!, $id: ID!) { visitor(eventId: $e, id: $id) { id } }", {
-      e: eventId,
-      id: "broken\u0000id",
-    });
-    assert.deepEqual([result.status, failure(result).code], [422, "BAD_USER_INPUT"]);
+  it("answers a NUL character in an id with 404 NOT_FOUND, as an unknown id, not a database failure", async () => {
+    const { result, statements } = await measure(
+      t,
+      "query($e: ID!, $id: ID!) { visitor(eventId: $e, id: $id) { id } }",
+      { e: eventId, id: "broken\u0000id" },
+    );
+    assert.deepEqual([result.status, failure(result).code], [404, "NOT_FOUND"]);
+    assert.deepEqual(result.errors![0]!.path, ["visitor"]);
     assert.doesNotMatch(JSON.stringify(result.errors), /select|byte sequence|UTF8/i);
+    assert.equal(statements, baseline);
   });
 
   it("masks an internal error: no SQL, no stack, only the request id", async () => {

@@ -64,8 +64,8 @@ export function toPublicError(error: unknown, log?: Logger): PublicError {
   const library = libraryHttpError(error);
   if (library) return toPublicError(library, log);
   if (sqlState(error) === SQL_STATE.CHARACTER_NOT_IN_REPERTOIRE) {
-    // Text fields are checked for NUL first (the services): this is a safety net, and it cannot know
-    // which field held the NUL.
+    // Arguments and text fields are checked for NUL first (src/graphql/argument-guard.ts and the
+    // services): this is a safety net, and it cannot know which field held the NUL.
     return publicError("BAD_USER_INPUT", "A value holds a NUL character, which no field accepts");
   }
   log?.error({ err: error }, "internal error");

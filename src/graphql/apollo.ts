@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { Env } from "@/src/config/env.js";
 import { graphqlError, operationStatus } from "@/src/errors/error-render.js";
 import { toPublicError } from "@/src/errors/public-error.js";
+import { argumentGuard } from "./argument-guard.js";
 import type { GraphQLContext } from "./context.js";
 import { MAX_DOCUMENT_TOKENS, operationLimits, queryShapeLimit } from "./limits.js";
 
@@ -49,6 +50,7 @@ export function createApolloServer(options: {
       // We send no cache hints; the default plugin would still run a hook on every resolved field.
       ApolloServerPluginCacheControlDisabled(),
       operationLimits(schema, env.GRAPHQL_MAX_COST),
+      argumentGuard(),
       statusFromErrors,
     ],
     includeStacktraceInErrorResponses: false,

@@ -102,7 +102,9 @@ export function functionsRouter(deps: Deps): Router {
       if (actor.kind !== "apiKey") {
         throw forbidden("NOT_FUNCTION_KEY", "Call an endpoint function with the API key it runs as");
       }
-      const fn = await deps.endpoints.byKey(actor.organisationId, String(req.params.key));
+      const key = String(req.params.key);
+      // A key holding a NUL cannot exist (nor be looked up in PostgreSQL): unknown, like any other.
+      const fn = key.includes("\u0000") ? undefined : await deps.endpoints.byKey(actor.organisationId, key);
       if (!fn) throw notFound("Function");
       if (fn.apiKeyId !== actor.apiKeyId) {
         throw forbidden("NOT_FUNCTION_KEY", "Call this endpoint function with the API key it runs as");
