@@ -8,11 +8,11 @@ import express, {
 import { type Actor, requireOrganisation } from "@/src/auth/actor.js";
 import type { Env } from "@/src/config/env.js";
 import { AppError } from "@/src/errors/app-error.js";
-import { toPublicError } from "@/src/errors/error-body.js";
-import { libraryHttpError } from "@/src/errors/library-error.js";
+import { fromGraphQLError, toPublicError } from "@/src/errors/public-error.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
-import { fromGraphQLError, sendError } from "./error-render.js";
+import { refuseInvalidUtf8 } from "@/src/http/body-checks.js";
+import { restFieldName, sendRestError } from "./error-render.js";
 import { plural } from "./kebab-case.js";
 import { openApiDocument } from "./openapi.js";
 import { bodyInput, listVariables } from "./request-input.js";
@@ -50,7 +50,8 @@ async function answer(
     String(req.id),
   );
   const failure = outcome.errors[0];
-  if (failure) return sendError(res, format, fromGraphQLError(failure));
+  // The error's code, reason and fields come from its extensions, never from its message.
+  if (failure) return sendRestError(res, format, fromGraphQLError(failure, restFieldName));
   if (route.status === 204) return void res.status(204).end();
 
   const data = outcome.data?.[route.result] as Record<string, unknown> | undefined;
@@ -74,6 +75,8 @@ function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<Co
     type: () => true,
     limit: deps.env.BODY_LIMIT_BYTES,
     defaultCharset: "utf-8",
+    // Invalid UTF-8 is refused, not read with U+FFFD in place of the client's bytes.
+    verify: refuseInvalidUtf8,
   });
 
   // Credentials first: nobody gets a body parsed without them.
@@ -113,7 +116,7 @@ function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<Co
     const allow = [...methods, ...(methods.includes("GET") ? ["HEAD"] : [])].join(", ");
     chain.all((req, res) => {
       res.set("Allow", allow);
-      sendError(
+      sendRestError(
         res,
         format,
         toPublicError(new AppError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use ${allow}`)),
@@ -121,14 +124,14 @@ function formatRouter(format: RestFormat, deps: CompatDeps, compiled: Promise<Co
     });
   }
   router.use((req, res) => {
-    sendError(
+    sendRestError(
       res,
       format,
       toPublicError(new AppError("NOT_FOUND", `No route for ${req.method} ${req.baseUrl}${req.path}`)),
     );
   });
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    sendError(res, format, toPublicError(libraryHttpError(error) ?? error, req.log));
+    sendRestError(res, format, toPublicError(error, req.log));
   };
   router.use(onError);
   return router;

@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import { getNamedType, isEnumType } from "graphql";
 import { AppError, type FieldError, invalidInput } from "@/src/errors/app-error.js";
+import { jsonNestingExceeds } from "@/src/http/body-checks.js";
 import { readEnum, readInput } from "./rest-model.js";
 import type { CompiledRoute, ListParam, RestFormat } from "./route-table.js";
 import { MAX_BODY_DEPTH, parseXmlBody } from "./xml-parse.js";
@@ -63,7 +64,10 @@ export function listVariables(route: CompiledRoute, query: Request["query"]) {
     else filter.registrationStates = values;
   }
   const types = take("registrationTypes");
-  if (types !== undefined) filter.registrationTypeIds = commaList(types);
+  // A NUL is no id's, but it is not an unknown id either: the filter itself is malformed.
+  if (types?.includes("\u0000"))
+    errors.push({ field: "registrationTypes", message: "must not contain NUL characters" });
+  else if (types !== undefined) filter.registrationTypeIds = commaList(types);
   const showDeleted = take("showDeleted");
   if (showDeleted !== undefined) {
     if (showDeleted === "true" || showDeleted === "false") filter.showDeleted = showDeleted === "true";
@@ -71,24 +75,6 @@ export function listVariables(route: CompiledRoute, query: Request["query"]) {
   }
   if (errors.length > 0) throw invalidInput(errors);
   return { first, filter };
-}
-
-/** Brackets outside strings, in one pass: JSON's counterpart of the XML nesting check. */
-function jsonNestingExceeds(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const char = text.charCodeAt(index);
-    if (inString) {
-      if (char === 0x5c) index += 1;
-      else if (char === 0x22) inString = false;
-    } else if (char === 0x22) inString = true;
-    else if (char === 0x7b || char === 0x5b) {
-      depth += 1;
-      if (depth > limit) return true;
-    } else if (char === 0x7d || char === 0x5d) depth -= 1;
-  }
-  return false;
 }
 
 /** The request body as the operation's `$input`: 400 when it cannot be read, 422 listing every bad field. */

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { FunctionRow } from "@/schema/tables/index.js";
 import type { ApiKeyVerifier } from "@/src/auth/api-key-verifier.js";
 import type { Env } from "@/src/config/env.js";
-import { ERROR_CODES, isErrorCode } from "@/src/errors/error-code.js";
+import { operationStatus } from "@/src/errors/error-render.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import type { FunctionRunService } from "@/src/services/functions/function-run.service.js";
 import type { FunctionStateService } from "@/src/services/functions/function-state.service.js";
@@ -93,7 +93,8 @@ export class FunctionRunner implements FunctionInvoker {
             : () => {};
         try {
           const outcome = await graphql({ query, variables }, actor, `function-run:${runId}`);
-          usage.record(actor, "FUNCTION", statusOf(outcome.data, outcome.errors[0]?.extensions?.code));
+          // Counted with the status the same operation would have had over POST /graphql.
+          usage.record(actor, "FUNCTION", operationStatus(outcome));
           return outcome;
         } finally {
           release();
@@ -103,10 +104,4 @@ export class FunctionRunner implements FunctionInvoker {
       stateSet: (name, value) => state.set(fn.id, name, value),
     };
   }
-}
-
-/** The HTTP status the same operation would have had over POST /graphql, for statistics. */
-function statusOf(data: unknown, code: unknown): number {
-  if (data != null || code === undefined) return 200;
-  return isErrorCode(code) ? ERROR_CODES[code].status : 400;
 }

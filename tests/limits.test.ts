@@ -1,15 +1,38 @@
 /**
- * Query depth and cost are bounded, and a query over a bound is refused before it runs (SPEC section 4);
- * internal errors never reach a client.
+ * Query depth, aliases, size and cost are bounded, and a query over a bound is refused before it runs
+ * (SPEC section 4); internal errors never reach a client.
  */
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { getIntrospectionQuery } from "graphql";
 import { createEvent, failure } from "./support/factories.js";
 import { type GqlResult, startApp, type TestApp } from "./support/harness.js";
 
 // No background usage flush during a measurement: only the request's own statements are counted.
 const QUIET = { STATS_FLUSH_MS: "60000" };
+
+/** What GraphiQL sends to learn the schema. */
+const FULL_INTROSPECTION = getIntrospectionQuery({
+  descriptions: true,
+  specifiedByUrl: true,
+  directiveIsRepeatable: true,
+  schemaDescription: true,
+  inputValueDeprecation: true,
+});
+
+/** `count` aliases of `selection` at the root. */
+const aliased = (count: number, selection: string) =>
+  `{ ${Array.from({ length: count }, (_, n) => `a${n}: ${selection}`).join("\n")} }`;
+
+/** Fragments that each spread the next one twice: 2^levels selections once expanded, in a few lines. */
+function fragmentBomb(levels: number): string {
+  const fragments = Array.from(
+    { length: levels },
+    (_, n) => `fragment F${n} on Query { ...F${n + 1} ...F${n + 1} }`,
+  );
+  return `{ ...F0 }\n${fragments.join("\n")}\nfragment F${levels} on Query { __typename }`;
+}
 
 /** An introspection query exactly `depth` fields deep (the schema's own types nest only ~6 levels). */
 function nestedQuery(depth: number): string {
@@ -53,22 +76,65 @@ describe("default limits", () => {
   });
   after(() => t.close());
 
-  it("runs a query exactly GRAPHQL_MAX_DEPTH (12) deep", async () => {
-    const { result } = await measure(t, nestedQuery(12));
+  it("answers GraphiQL's full introspection query (15 deep) under the default limits", async () => {
+    const { result } = await measure(t, FULL_INTROSPECTION);
     assert.equal(result.status, 200);
     assert.equal(result.errors, undefined);
   });
 
-  it("refuses a query deeper than 12 with QUERY_TOO_DEEP, before it runs", async () => {
-    const { result, statements } = await measure(t, nestedQuery(13));
-    assertRefused(result, "QUERY_TOO_DEEP");
-    assert.match(result.errors![0]!.message, /13/);
+  it("does not count introspection toward the depth: a type reference 30 deep passes", async () => {
+    const { result } = await measure(t, nestedQuery(30));
+    assert.equal(result.status, 200);
+    assert.equal(result.errors, undefined);
+  });
+
+  it("refuses 1,400 aliased __schema introspections with 400 QUERY_TOO_COMPLEX, without credentials, before anything runs", async () => {
+    const before = t.app.database.stats.queries;
+    const result = await t.gql(
+      aliased(1_400, "__schema { types { name fields { name type { name } } } }"),
+      {},
+      {
+        as: null,
+      },
+    );
+    assert.equal(result.status, 400);
+    assertRefused(result, "QUERY_TOO_COMPLEX");
+    assert.equal(t.app.database.stats.queries, before);
+  });
+
+  it("refuses more than GRAPHQL_MAX_ALIASES (100) aliases with 400 QUERY_TOO_COMPLEX", async () => {
+    const hundred = await measure(t, aliased(100, "__typename"));
+    assert.equal(hundred.result.status, 200);
+    assert.equal(hundred.result.errors, undefined);
+    const more = await measure(t, aliased(101, "__typename"));
+    assert.equal(more.result.status, 400);
+    assertRefused(more.result, "QUERY_TOO_COMPLEX");
+    assert.match(more.result.errors![0]!.message, /100 aliases/);
+    assert.equal(more.statements, baseline);
+  });
+
+  it("answers __schema once per operation", async () => {
+    const once = await measure(t, "{ __schema { queryType { name } } }");
+    assert.equal(once.result.status, 200);
+    const twice = await measure(t, aliased(2, "__schema { queryType { name } }"));
+    assert.equal(twice.result.status, 400);
+    assertRefused(twice.result, "QUERY_TOO_COMPLEX");
+    assert.match(twice.result.errors![0]!.message, /__schema/);
+  });
+
+  it("refuses fragments that expand to more than 10,000 selections with 400 QUERY_TOO_COMPLEX, without expanding them", async () => {
+    // 2^40 selections: counted per fragment, never walked one by one.
+    const { result, statements } = await measure(t, fragmentBomb(40));
+    assert.equal(result.status, 400);
+    assertRefused(result, "QUERY_TOO_COMPLEX");
+    assert.match(result.errors![0]!.message, /10000 selections/);
     assert.equal(statements, baseline);
   });
 
-  it("answers a too deep query with HTTP 400", async () => {
-    const { result } = await measure(t, nestedQuery(13));
-    assert.equal(result.status, 400);
+  it("stops parsing a document of more than 50,000 tokens with 400, naming the limit", async () => {
+    const result = await t.gql(`{ ${"__typename ".repeat(50_001)}}`);
+    assert.deepEqual([result.status, failure(result).code], [400, "GRAPHQL_PARSE_FAILED"]);
+    assert.match(result.errors![0]!.message, /50000 tokens/);
   });
 
   it("runs one full page of visitors", async () => {
@@ -100,13 +166,16 @@ describe("default limits", () => {
     assert.deepEqual([result.status, failure(result).code], [401, "UNAUTHENTICATED"]);
   });
 
-  it("answers a NUL character in an id with 422, not a database failure", async () => {
-    const result = await t.gql("query($e: ID!, $id: ID!) { visitor(eventId: $e, id: $id) { id } }", {
-      e: eventId,
-      id: "broken\u0000id",
-    });
-    assert.deepEqual([result.status, failure(result).code], [422, "BAD_USER_INPUT"]);
+  it("answers a NUL character in an id with 404 NOT_FOUND, as an unknown id, not a database failure", async () => {
+    const { result, statements } = await measure(
+      t,
+      "query($e: ID!, $id: ID!) { visitor(eventId: $e, id: $id) { id } }",
+      { e: eventId, id: "broken\u0000id" },
+    );
+    assert.deepEqual([result.status, failure(result).code], [404, "NOT_FOUND"]);
+    assert.deepEqual(result.errors![0]!.path, ["visitor"]);
     assert.doesNotMatch(JSON.stringify(result.errors), /select|byte sequence|UTF8/i);
+    assert.equal(statements, baseline);
   });
 
   it("masks an internal error: no SQL, no stack, only the request id", async () => {
@@ -139,20 +208,36 @@ describe("configured limits", () => {
   let eventId: string;
   let baseline: number;
   before(async () => {
-    t = await startApp({ ...QUIET, GRAPHQL_MAX_DEPTH: "3", GRAPHQL_MAX_COST: "200" });
+    t = await startApp({
+      ...QUIET,
+      GRAPHQL_MAX_DEPTH: "3",
+      GRAPHQL_MAX_COST: "200",
+      GRAPHQL_MAX_ALIASES: "2",
+    });
     eventId = (await createEvent(t)).id;
     baseline = (await measure(t, "{ __typename }")).statements;
   });
   after(() => t.close());
 
-  it("honours GRAPHQL_MAX_DEPTH=3", async () => {
+  it("honours GRAPHQL_MAX_DEPTH=3: an ordinary query 4 deep is refused with 400 QUERY_TOO_DEEP, before it runs", async () => {
     const shallow = await measure(t, "{ events { id } }");
     assert.equal(shallow.result.status, 200);
     const deep = await measure(t, "query($e: ID!) { visitors(eventId: $e) { edges { node { id } } } }", {
       e: eventId,
     });
+    assert.equal(deep.result.status, 400);
     assertRefused(deep.result, "QUERY_TOO_DEEP");
+    assert.match(deep.result.errors![0]!.message, /depth 4 exceeds the limit of 3/);
     assert.equal(deep.statements, baseline);
+  });
+
+  it("still measures ordinary fields around introspection", async () => {
+    const introspection = await measure(t, nestedQuery(10));
+    assert.equal(introspection.result.status, 200);
+    const mixed = await measure(t, `{ events { id } ${nestedQuery(10).slice(1, -1)} }`);
+    assert.equal(mixed.result.status, 200);
+    const deep = await measure(t, "{ events { questions { answers { id } } } __typename }");
+    assertRefused(deep.result, "QUERY_TOO_DEEP");
   });
 
   it("follows fragments and inline fragments when measuring depth", async () => {
@@ -194,6 +279,20 @@ describe("configured limits", () => {
     assert.equal(large.result.status, 400);
     assertRefused(large.result, "QUERY_TOO_COMPLEX");
     assert.equal(large.statements, baseline);
+  });
+
+  it("honours GRAPHQL_MAX_ALIASES=2", async () => {
+    assert.equal((await measure(t, aliased(2, "__typename"))).result.status, 200);
+    const three = await measure(t, aliased(3, "__typename"));
+    assertRefused(three.result, "QUERY_TOO_COMPLEX");
+    assert.equal(three.statements, baseline);
+  });
+
+  it("counts introspection fields toward the cost: the full introspection query (229) is over 200", async () => {
+    const result = await t.gql(FULL_INTROSPECTION);
+    assert.equal(result.status, 400);
+    assertRefused(result, "QUERY_TOO_COMPLEX");
+    assert.match(result.errors![0]!.message, /cost 229 exceeds the limit of 200/);
   });
 
   it("prices a page size given as a variable", async () => {

@@ -1,6 +1,14 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import {
+  buildClientSchema,
+  getIntrospectionQuery,
+  type IntrospectionQuery,
+  lexicographicSortSchema,
+  printSchema,
+} from "graphql";
+import { printContract } from "@/src/graphql/schema.js";
 import { startApp, type TestApp } from "./support/harness.js";
 
 // SPEC section 4: GET /graphql from a browser serves an interactive playground with no external
@@ -118,6 +126,25 @@ describe("GraphQL playground (SPEC section 4)", () => {
     assert.deepEqual(result.data, { __typename: "Query" });
     const me = await t.ok<{ me: { email: string } }>("{ me { email } }");
     assert.equal(me.me.email, t.admin.email);
+  });
+
+  it("answers the full introspection query GraphiQL sends, with and without credentials, with the whole schema", async () => {
+    // Exactly what GraphiQL asks for (its default options) to build completion and the docs.
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
+    // Before logging in is when the playground is needed most: it is how the login mutation is found.
+    for (const as of [null, undefined]) {
+      const result = await t.gql<IntrospectionQuery>(query, {}, { as });
+      assert.equal(result.status, 200, JSON.stringify(result.errors));
+      assert.equal(result.errors, undefined);
+      const schema = buildClientSchema(result.data!);
+      assert.equal(`${printSchema(lexicographicSortSchema(schema))}\n`, await printContract());
+    }
   });
 
   it("does not answer a JSON client's GET /graphql with the page", async () => {

@@ -83,6 +83,7 @@ const envSchema = z
     SESSION_TTL_HOURS: int(12, 1, 24 * 90),
     GRAPHQL_MAX_DEPTH: int(12, 2, 100),
     GRAPHQL_MAX_COST: int(10_000, 100),
+    GRAPHQL_MAX_ALIASES: int(100, 0, 10_000),
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
     SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
     RATE_LIMIT_PER_MINUTE: int(600, 1),

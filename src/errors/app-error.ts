@@ -16,6 +16,8 @@ export type AppErrorOptions = {
 export class AppError extends Error {
   override name = "AppError";
   readonly code: ErrorCode;
+  /** A field rather than a getter: body-parser's http-errors assigns `status` on errors thrown in `verify`. */
+  readonly status: number;
   readonly reason?: ErrorReason;
   readonly errors: FieldError[];
   readonly retryAfter?: number;
@@ -24,14 +26,11 @@ export class AppError extends Error {
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message);
     this.code = code;
+    this.status = ERROR_CODES[code].status;
     this.reason = options.reason;
     this.errors = options.errors ?? [];
     this.retryAfter = options.retryAfter;
     this.details = options.details;
-  }
-
-  get status(): number {
-    return ERROR_CODES[this.code].status;
   }
 }
 
@@ -43,9 +42,12 @@ export const forbidden = (reason: ErrorReason, message: string) =>
 export const unauthenticated = (reason: ErrorReason, message: string) =>
   new AppError("UNAUTHENTICATED", message, { reason });
 
+/** The message of a BAD_USER_INPUT error: the failing fields, in the spelling of the surface. */
+export const invalidInputMessage = (errors: readonly FieldError[]): string =>
+  `Invalid input: ${errors.map((error) => error.field).join(", ")}`;
+
 export function invalidInput(errors: FieldError[]): AppError {
-  const fields = errors.map((error) => error.field).join(", ");
-  return new AppError("BAD_USER_INPUT", `Invalid input: ${fields}`, { errors });
+  return new AppError("BAD_USER_INPUT", invalidInputMessage(errors), { errors });
 }
 
 export const conflict = (message: string) => new AppError("CONFLICT", message);

@@ -4,6 +4,7 @@ import type { FunctionRunner } from "@/jobs/function-runner.js";
 import type { GuestRequest } from "@/jobs/sandbox/sandbox-types.js";
 import { type Actor, requireOrganisation } from "@/src/auth/actor.js";
 import { AppError, forbidden, notFound } from "@/src/errors/app-error.js";
+import { refuseInvalidUtf8 } from "@/src/http/body-checks.js";
 import type { EndpointCache } from "@/src/services/functions/endpoint-cache.js";
 import type { JsonValue } from "@/src/services/functions/function-types.js";
 
@@ -93,14 +94,17 @@ export function functionsRouter(deps: Deps): Router {
   const router = express.Router();
   router.all(
     ["/functions/:key", "/functions/:key/*rest"],
-    express.text({ type: () => true, limit: deps.bodyLimit }),
+    // The function gets the body as text: invalid UTF-8 is refused rather than handed on altered.
+    express.text({ type: () => true, limit: deps.bodyLimit, verify: refuseInvalidUtf8 }),
     async (req, res) => {
       // No credentials at all is 401 (SPEC section 3), not a wrong kind of caller.
       const actor = requireOrganisation(await deps.authenticate(req));
       if (actor.kind !== "apiKey") {
         throw forbidden("NOT_FUNCTION_KEY", "Call an endpoint function with the API key it runs as");
       }
-      const fn = await deps.endpoints.byKey(actor.organisationId, String(req.params.key));
+      const key = String(req.params.key);
+      // A key holding a NUL cannot exist (nor be looked up in PostgreSQL): unknown, like any other.
+      const fn = key.includes("\u0000") ? undefined : await deps.endpoints.byKey(actor.organisationId, key);
       if (!fn) throw notFound("Function");
       if (fn.apiKeyId !== actor.apiKeyId) {
         throw forbidden("NOT_FUNCTION_KEY", "Call this endpoint function with the API key it runs as");

@@ -8,10 +8,10 @@ import { Authenticator } from "@/src/auth/authenticator.js";
 import type { Env } from "@/src/config/env.js";
 import type { Database } from "@/src/db/database.js";
 import { AppError } from "@/src/errors/app-error.js";
-import { type PublicError, toPublicError } from "@/src/errors/error-body.js";
-import { ERROR_CODES } from "@/src/errors/error-code.js";
-import { libraryHttpError } from "@/src/errors/library-error.js";
+import { sendError } from "@/src/errors/error-render.js";
+import { toPublicError } from "@/src/errors/public-error.js";
 import { createContext, type GraphQLContext } from "@/src/graphql/context.js";
+import { jsonBodyCheck, MAX_JSON_DEPTH } from "@/src/http/body-checks.js";
 import { consoleRouter } from "@/src/http/console.router.js";
 import { playgroundRouter } from "@/src/http/playground.js";
 import { requestId } from "@/src/http/request-id.js";
@@ -23,34 +23,6 @@ declare module "express-serve-static-core" {
   interface Locals {
     actor?: Actor;
   }
-}
-
-/** The GraphQL shape of a request-level failure (before any operation ran). */
-function graphqlErrorBody(error: PublicError) {
-  return {
-    errors: [
-      {
-        message: error.message,
-        extensions: {
-          code: error.code,
-          ...(error.reason && { reason: error.reason }),
-          ...(error.retryAfter !== undefined && { retryAfter: error.retryAfter }),
-        },
-      },
-    ],
-  };
-}
-
-/** The problem+json body of SPEC section 5, for the non-GraphQL routes of the core. */
-function problemBody(error: PublicError) {
-  return {
-    status: error.status,
-    title: ERROR_CODES[error.code].title,
-    errorCode: error.code,
-    detail: error.message,
-    ...(error.reason && { reason: error.reason }),
-    ...error.details,
-  };
 }
 
 /**
@@ -129,7 +101,8 @@ export function createHttpApp(options: {
 
   app.use(
     "/graphql",
-    express.json({ limit: env.BODY_LIMIT_BYTES }),
+    // Invalid UTF-8 and over-deep JSON are refused on the raw bytes, before authentication.
+    express.json({ limit: env.BODY_LIMIT_BYTES, verify: jsonBodyCheck(MAX_JSON_DEPTH) }),
     authenticate,
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> =>
@@ -149,17 +122,21 @@ export function createHttpApp(options: {
   );
 
   app.use((req, res) => {
-    const error = toPublicError(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`));
-    res.status(404).json(graphqlErrorBody(error));
+    sendError(
+      res,
+      toPublicError(new AppError("NOT_FOUND", `No route for ${req.method} ${req.path}`)),
+      "graphql",
+    );
   });
 
+  // Endpoint functions answer problem+json; everything else here is GraphQL's shape (the REST
+  // routes render their own errors).
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    const publicError = toPublicError(libraryHttpError(error) ?? error, req.log);
-    if (publicError.retryAfter !== undefined) res.set("Retry-After", String(publicError.retryAfter));
-    res.status(publicError.status);
-    if (req.path.startsWith("/functions/"))
-      res.type("application/problem+json").json(problemBody(publicError));
-    else res.json(graphqlErrorBody(publicError));
+    sendError(
+      res,
+      toPublicError(error, req.log),
+      req.path.startsWith("/functions/") ? "problem+json" : "graphql",
+    );
   };
   app.use(onError);
   return app;

@@ -13,3 +13,6 @@ export const newEventId = () => randomId(13);
 
 /** Every other id: 20 lowercase alphanumerics (about 103 random bits). */
 export const newId = () => randomId(20);
+
+/** No id is longer: a longer one, or one holding a NUL, names nothing (and is answered as not found). */
+export const MAX_ID_LENGTH = 20;

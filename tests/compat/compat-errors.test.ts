@@ -478,25 +478,73 @@ describe("409, 429 and 500 from the error mapping", () => {
     }
   });
 
-  it("turns a GraphQL variable coercion error (no field list) into a 422 naming the field", async () => {
-    const message =
-      'Variable "$input" got invalid value "soon" at "input.contact.jobTitle"; String cannot represent a non string value';
+  it("names the field of a GraphQL variable error from its extensions, in the body's kebab-case", async () => {
     const server = await stubServer(async () => ({
       data: null,
-      errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }],
+      errors: [
+        {
+          message: "Invalid input: input.contact.jobTitle",
+          extensions: {
+            code: "BAD_USER_INPUT",
+            errors: [
+              { field: "input.contact.jobTitle", message: "String cannot represent a non string value: 5" },
+            ],
+          },
+        },
+      ],
     }));
     try {
-      const response = await fetch(`${server.url}/json/visitors/event`);
-      const text = await response.text();
-      const error = await expectProblem(
-        { status: response.status, headers: response.headers, text },
-        "json",
-        422,
-        "BAD_USER_INPUT",
-      );
-      assert.deepEqual(error.errors, [{ field: "contact.job-title", error: message }]);
+      for (const format of FORMATS) {
+        const response = await fetch(`${server.url}/${format}/visitors/event`);
+        const text = await response.text();
+        const error = await expectProblem(
+          { status: response.status, headers: response.headers, text },
+          format,
+          422,
+          "BAD_USER_INPUT",
+        );
+        assert.deepEqual(error.errors, [
+          { field: "contact.job-title", error: "String cannot represent a non string value: 5" },
+        ]);
+        assert.equal(error.detail, "Invalid input: contact.job-title");
+      }
     } finally {
       await server.close();
+    }
+  });
+
+  it("never reads a field or a code from an error's message", async () => {
+    // A message that names a place, and no extensions: an error without a code is no client error.
+    const message =
+      'Variable "$input" got invalid value "soon" at "input.contact.jobTitle"; String cannot represent it';
+    const outcomes: [GraphQLExecutor, number, string, string[]][] = [
+      [async () => ({ data: null, errors: [{ message }] }), 500, "INTERNAL_SERVER_ERROR", []],
+      [
+        async () => ({ data: null, errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] }),
+        422,
+        "BAD_USER_INPUT",
+        [],
+      ],
+    ];
+    for (const [graphql, status, code, fields] of outcomes) {
+      const server = await stubServer(graphql);
+      try {
+        const response = await fetch(`${server.url}/json/visitors/event`);
+        const text = await response.text();
+        const error = await expectProblem(
+          { status: response.status, headers: response.headers, text },
+          "json",
+          status,
+          code,
+        );
+        assert.deepEqual(
+          error.errors.map((item) => item.field),
+          fields,
+        );
+        if (status === 500) assert.doesNotMatch(text, /jobTitle|soon/);
+      } finally {
+        await server.close();
+      }
     }
   });
 

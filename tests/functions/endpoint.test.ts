@@ -303,6 +303,28 @@ describe("endpoint functions: request and response", () => {
     assert.deepEqual(await fits.json(), 1000);
   });
 
+  it("refuses a body that is not valid UTF-8 with 400 before running anything; valid text passes intact", async () => {
+    const { fn, call } = await endpoint("return ctx.request.body;");
+    const invalid = Buffer.concat([Buffer.from("caf"), Buffer.from([0xc3]), Buffer.from(" au lait")]);
+    const response = await call("", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: invalid,
+    });
+    assert.equal(response.status, 400);
+    assert.match(response.headers.get("content-type") ?? "", /^application\/problem\+json/);
+    const problem = (await response.json()) as { errorCode: string; detail: string };
+    assert.equal(problem.errorCode, "BAD_REQUEST");
+    assert.match(problem.detail, /not valid UTF-8/);
+    assert.equal((await runsOf(fn.id)).length, 0);
+    const valid = await call("", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "café au lait ☕",
+    });
+    assert.equal(await valid.json(), "café au lait ☕");
+  });
+
   it("passes a non-JSON body as text; json() then fails inside the function", async () => {
     const { call } = await endpoint(`
       let parsed;
