@@ -1,10 +1,10 @@
-import type { Response } from "express";
 import type { GraphQLFormattedError } from "graphql";
 import { type FieldError, invalidInput } from "@/src/errors/app-error.js";
 import type { PublicError } from "@/src/errors/error-body.js";
 import { ERROR_CODES, isErrorCode } from "@/src/errors/error-code.js";
+import type { RestResponse } from "@/src/http/rest-port.js";
+import type { ErrorStyle } from "./dialect.js";
 import { pathToKebab } from "./kebab-case.js";
-import type { RestFormat } from "./route-table.js";
 import { renderXml } from "./xml-render.js";
 
 const isFieldError = (value: unknown): value is FieldError =>
@@ -18,22 +18,28 @@ const isFieldError = (value: unknown): value is FieldError =>
  * names the place (`... at "input.contact"`). Inputs are checked before they get there, so this
  * is a safety net that still names the field.
  */
-function coercionField(message: string): FieldError[] {
+function coercionField(message: string, spellPath: (path: string) => string): FieldError[] {
   const at = /at "[^".]+\.([^"]+)"/.exec(message)?.[1];
-  return [{ field: at ? pathToKebab(at) : "body", message }];
+  return [{ field: at ? spellPath(at) : "body", message }];
 }
 
-/** The first error of a failed in-process GraphQL call, as the one shape every surface renders. */
-export function fromGraphQLError(error: GraphQLFormattedError): PublicError {
+/**
+ * The first error of a failed in-process GraphQL call, as the one shape every surface renders;
+ * field paths in the REST family's spelling (`spellPath`: kebab-case for v1, as is for v2).
+ */
+export function fromGraphQLError(
+  error: GraphQLFormattedError,
+  spellPath: (path: string) => string = pathToKebab,
+): PublicError {
   const extensions = error.extensions ?? {};
   const code = isErrorCode(extensions.code) ? extensions.code : "INTERNAL_SERVER_ERROR";
-  // GraphQL names input fields in its own spelling (`answers.0.questionId`): REST shows kebab-case,
-  // in the field list and in the message that sums it up.
+  // GraphQL names input fields in its own spelling (`answers.0.questionId`): v1 REST shows
+  // kebab-case, in the field list and in the message that sums it up.
   const listed = Array.isArray(extensions.errors) ? extensions.errors.filter(isFieldError) : [];
   const errors =
     code === "BAD_USER_INPUT" && listed.length === 0
-      ? coercionField(error.message)
-      : listed.map((item) => ({ field: pathToKebab(item.field), message: item.message }));
+      ? coercionField(error.message, spellPath)
+      : listed.map((item) => ({ field: spellPath(item.field), message: item.message }));
   return {
     code,
     status: ERROR_CODES[code].status,
@@ -45,36 +51,44 @@ export function fromGraphQLError(error: GraphQLFormattedError): PublicError {
   };
 }
 
+const problemType = (code: string) => `urn:visit-api:problem:${code.toLowerCase().replaceAll("_", "-")}`;
+
 /**
- * SPEC section 5's error documents: problem+json `{status, title, errorCode, errors: [{field,
- * error}]}` or XML `<error>` with the same content, plus the message (`detail`) and, for
- * authentication and authorisation refusals, the reason.
+ * The error documents: SPEC section 5's problem+json `{status, title, errorCode, errors: [{field,
+ * error}]}` or XML `<error>` with the same content, and section 9's v2 problem+json, which adds
+ * `type` and a `description` per field; each with the message (`detail`) and, for authentication
+ * and authorisation refusals, the reason.
  */
-export function sendError(res: Response, format: RestFormat, error: PublicError): void {
+export function errorResponse(style: ErrorStyle, error: PublicError): RestResponse {
   const title = ERROR_CODES[error.code].title;
-  if (error.retryAfter !== undefined) res.set("Retry-After", String(error.retryAfter));
-  res.status(error.status);
-  if (format === "json") {
-    res.type("application/problem+json").send(
-      JSON.stringify({
-        status: error.status,
-        title,
-        errorCode: error.code,
-        detail: error.message,
-        ...(error.reason && { reason: error.reason }),
-        errors: error.errors.map((item) => ({ field: item.field, error: item.message })),
-      }),
-    );
-    return;
-  }
-  res.type("application/xml; charset=utf-8").send(
-    renderXml("error", {
+  const headers: Record<string, string> = {};
+  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
+  if (style === "xml") {
+    headers["content-type"] = "application/xml; charset=utf-8";
+    const body = renderXml("error", {
       status: error.status,
       title,
       "error-code": error.code,
       detail: error.message,
       ...(error.reason && { reason: error.reason }),
       errors: error.errors,
-    }),
-  );
+    });
+    return { status: error.status, headers, body };
+  }
+  headers["content-type"] = "application/problem+json; charset=utf-8";
+  const v2 = style === "v2";
+  const body = JSON.stringify({
+    status: error.status,
+    title,
+    ...(v2 && { type: problemType(error.code) }),
+    errorCode: error.code,
+    detail: error.message,
+    ...(error.reason && { reason: error.reason }),
+    errors: error.errors.map((item) => ({
+      field: item.field,
+      error: item.message,
+      ...(v2 && { description: `${item.field} ${item.message}` }),
+    })),
+  });
+  return { status: error.status, headers, body };
 }

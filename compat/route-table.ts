@@ -1,17 +1,12 @@
 import {
   type DocumentNode,
+  type FieldNode,
   GraphQLError,
   type GraphQLInputObjectType,
-  GraphQLList,
-  type GraphQLNamedType,
-  GraphQLNonNull,
   type GraphQLObjectType,
-  type GraphQLOutputType,
   type GraphQLSchema,
   getNamedType,
-  getNullableType,
   isInputObjectType,
-  isListType,
   isObjectType,
   Kind,
   type OperationDefinitionNode,
@@ -20,12 +15,9 @@ import {
   typeFromAST,
   validate,
 } from "graphql";
-import { typeElement } from "./kebab-case.js";
+import { type RestDialect, type RestFormat, recordName, V1_JSON, V1_XML, V2 } from "./dialect.js";
 import { OPERATIONS, type OperationName } from "./operations.js";
-import { xmlListItems } from "./rest-model.js";
-
-export const REST_FORMATS = ["json", "xml"] as const;
-export type RestFormat = (typeof REST_FORMATS)[number];
+import { type OutputShape, outputShape, xmlListItems } from "./rest-model.js";
 
 /** The media types a request body of each format may declare. */
 export const BODY_TYPES: Record<RestFormat, string[]> = {
@@ -33,15 +25,22 @@ export const BODY_TYPES: Record<RestFormat, string[]> = {
   xml: ["application/xml", "text/xml", "application/*+xml"],
 };
 
-/** The list parameters of SPEC section 5, as clients spell them in the query string. */
-const LIST_PARAMS = [
+/**
+ * The query parameters of list routes, as clients spell them (SPEC sections 5 and 9). Each fills
+ * the operation's `first` or a field of its `filter` (see request-input.ts).
+ */
+export const QUERY_PARAMS = [
   "fromRevision",
   "limit",
   "registrationStates",
   "registrationTypes",
+  /** Visit v2's singular spelling on partner lists; the same as registrationTypes. */
+  "registrationType",
+  "contactReference",
   "showDeleted",
+  "reference",
 ] as const;
-export type ListParam = (typeof LIST_PARAMS)[number];
+export type QueryParam = (typeof QUERY_PARAMS)[number];
 
 export type CompatRoute = {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -52,17 +51,26 @@ export type CompatRoute = {
   /** The root field of the result; a connection's nodes are the records. */
   result: string;
   connection?: true;
-  listParams?: readonly ListParam[];
+  /** The query parameters it reads; a route without any takes none. */
+  params?: readonly QueryParam[];
+  /** Visit parameters this server does not support: refused by name where unknown ones are (v2). */
+  unsupportedParams?: readonly string[];
   /** The body is the operation's `$input`. */
   body?: true;
   status: 200 | 201 | 204;
 };
 
-const VISITOR_LIST_PARAMS = LIST_PARAMS;
+const VISITOR_LIST_PARAMS = [
+  "fromRevision",
+  "limit",
+  "registrationStates",
+  "registrationTypes",
+  "showDeleted",
+] as const satisfies readonly QueryParam[];
 // Partners have no registration state.
-const PARTNER_LIST_PARAMS = LIST_PARAMS.filter((param) => param !== "registrationStates");
+const PARTNER_LIST_PARAMS = VISITOR_LIST_PARAMS.filter((param) => param !== "registrationStates");
 
-/** SPEC section 5, route by route. Everything else (OpenAPI, validation, rendering) derives from this. */
+/** SPEC section 5, route by route, under `/json` and `/xml`. Everything else (OpenAPI, validation, rendering) derives from this. */
 export const ROUTES: readonly CompatRoute[] = [
   {
     method: "GET",
@@ -95,7 +103,7 @@ export const ROUTES: readonly CompatRoute[] = [
     operation: "CompatVisitors",
     result: "visitors",
     connection: true,
-    listParams: VISITOR_LIST_PARAMS,
+    params: VISITOR_LIST_PARAMS,
     status: 200,
   },
   {
@@ -139,7 +147,7 @@ export const ROUTES: readonly CompatRoute[] = [
     operation: "CompatPartners",
     result: "partners",
     connection: true,
-    listParams: PARTNER_LIST_PARAMS,
+    params: PARTNER_LIST_PARAMS,
     status: 200,
   },
   {
@@ -178,18 +186,171 @@ export const ROUTES: readonly CompatRoute[] = [
   },
 ];
 
+const V2_VISITOR_PARAMS = [
+  "fromRevision",
+  "limit",
+  "registrationStates",
+  "registrationTypes",
+  "contactReference",
+  "showDeleted",
+] as const satisfies readonly QueryParam[];
+const V2_PARTNER_PARAMS = [
+  "fromRevision",
+  "limit",
+  "registrationType",
+  "registrationTypes",
+  "contactReference",
+  "showDeleted",
+] as const satisfies readonly QueryParam[];
+// Visit filters by its own contact ids, which this server does not have.
+const V2_UNSUPPORTED = ["contactId"];
+
+/** SPEC section 9 (webhooks aside), route by route, under `/create/v2`. */
+export const V2_ROUTES: readonly CompatRoute[] = [
+  {
+    method: "GET",
+    path: "/expos",
+    summary: "The expos (events) the caller may see, in revision order",
+    operation: "V2Expos",
+    result: "events",
+    params: ["fromRevision", "limit", "reference"],
+    status: 200,
+  },
+  {
+    method: "GET",
+    path: "/expos/:expoId",
+    summary: "One expo with its questions",
+    operation: "V2Expo",
+    result: "event",
+    status: 200,
+  },
+  {
+    method: "GET",
+    path: "/registrationTypes/:expoId",
+    summary: "The expo's registration types and the organisation-wide ones",
+    operation: "V2RegistrationTypes",
+    result: "registrationTypes",
+    status: 200,
+  },
+  {
+    method: "GET",
+    path: "/visitors/:expoId",
+    summary: "The expo's visitors in revision order (change feed, tombstones included by default)",
+    operation: "V2Visitors",
+    result: "visitors",
+    connection: true,
+    params: V2_VISITOR_PARAMS,
+    unsupportedParams: V2_UNSUPPORTED,
+    status: 200,
+  },
+  {
+    method: "POST",
+    path: "/visitors/:expoId",
+    summary: "Create a visitor",
+    operation: "V2CreateVisitor",
+    result: "createVisitor",
+    body: true,
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/visitors/:expoId/:visitorId",
+    summary: "A visitor, also when deleted",
+    operation: "V2Visitor",
+    result: "visitor",
+    status: 200,
+  },
+  {
+    method: "PUT",
+    path: "/visitors/:expoId/:visitorId",
+    summary: "Update a visitor: fields left out keep their value, a nested contact merges",
+    operation: "V2UpdateVisitor",
+    result: "updateVisitor",
+    body: true,
+    status: 200,
+  },
+  {
+    method: "DELETE",
+    path: "/visitors/:expoId/:visitorId",
+    summary: "Delete a visitor (it stays as a tombstone)",
+    operation: "V2DeleteVisitor",
+    result: "deleteVisitor",
+    status: 204,
+  },
+  {
+    method: "GET",
+    path: "/partners/:expoId",
+    summary: "The expo's partners in revision order (change feed, tombstones included by default)",
+    operation: "V2Partners",
+    result: "partners",
+    connection: true,
+    params: V2_PARTNER_PARAMS,
+    unsupportedParams: V2_UNSUPPORTED,
+    status: 200,
+  },
+  {
+    method: "POST",
+    path: "/partners/:expoId",
+    summary: "Create a partner",
+    operation: "V2CreatePartner",
+    result: "createPartner",
+    body: true,
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/partners/:expoId/:partnerId",
+    summary: "A partner, also when deleted",
+    operation: "V2Partner",
+    result: "partner",
+    status: 200,
+  },
+  {
+    method: "PUT",
+    path: "/partners/:expoId/:partnerId",
+    summary: "Update a partner: fields left out keep their value, a nested contact merges",
+    operation: "V2UpdatePartner",
+    result: "updatePartner",
+    body: true,
+    status: 200,
+  },
+  {
+    method: "DELETE",
+    path: "/partners/:expoId/:partnerId",
+    summary: "Delete a partner (it stays as a tombstone)",
+    operation: "V2DeletePartner",
+    result: "deletePartner",
+    status: 204,
+  },
+];
+
+/** A family of REST routes: a dialect and its route table. */
+export type RestFamily = { dialect: RestDialect; routes: readonly CompatRoute[] };
+
+/** Every family, in the order they are mounted: v1 JSON and XML share one table. */
+export const FAMILIES: readonly RestFamily[] = [
+  { dialect: V1_JSON, routes: ROUTES },
+  { dialect: V1_XML, routes: ROUTES },
+  { dialect: V2, routes: V2_ROUTES },
+];
+
 export type CompiledRoute = CompatRoute & {
+  dialect: RestDialect;
   /** The document as Apollo receives it; its own parse/validation cache keys on this text. */
   query: string;
   document: DocumentNode;
-  /** The record type (Visitor) and its element name (`visitor`); lists are its plural. */
+  /** The record type (Visitor) and its name in the family (`visitor`); lists are its plural. */
   record: GraphQLObjectType;
   element: string;
-  /** What the route answers: one record or a list of them. */
-  resultType: GraphQLOutputType;
+  /** One record as the document selects it, and what the route answers: that or a list of it. */
+  recordShape: OutputShape;
+  resultShape: OutputShape;
   list: boolean;
   input?: { type: GraphQLInputObjectType; xmlListItems: ReadonlySet<string> };
   filter?: GraphQLInputObjectType;
+  /** Matches the path below the family's prefix; its groups are `pathParams`, in order. */
+  pattern: RegExp;
+  pathParams: string[];
 };
 
 function variableType(schema: GraphQLSchema, operation: OperationDefinitionNode, name: string) {
@@ -198,12 +359,37 @@ function variableType(schema: GraphQLSchema, operation: OperationDefinitionNode,
   return isInputObjectType(type) ? type : undefined;
 }
 
+/** The selection of one field below `node`, by name. */
+function selected(
+  node: OperationDefinitionNode | FieldNode | undefined,
+  name: string,
+): FieldNode | undefined {
+  return node?.selectionSet?.selections.find(
+    (selection): selection is FieldNode => selection.kind === Kind.FIELD && selection.name.value === name,
+  );
+}
+
+/** `/visitors/:eventId` as a pattern: literal segments case-insensitive (as Express routes), one trailing slash allowed. */
+function pathPattern(path: string): { pattern: RegExp; pathParams: string[] } {
+  const pathParams: string[] = [];
+  const source = path
+    .split("/")
+    .map((segment) => {
+      if (!segment.startsWith(":")) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      pathParams.push(segment.slice(1));
+      return "([^/]+)";
+    })
+    .join("/");
+  return { pattern: new RegExp(`^${source}/?$`, "i"), pathParams };
+}
+
 /**
- * Parses and validates every route's document once, and reads from the schema what REST needs to
- * know about it. An invalid document is a programming error: this throws, naming it.
+ * Parses and validates every route's document of a family once, and reads from the schema what
+ * REST needs to know about it. An invalid document is a programming error: this throws, naming it.
  */
-export function compileRoutes(schema: GraphQLSchema): CompiledRoute[] {
-  return ROUTES.map((route) => {
+export function compileRoutes(schema: GraphQLSchema, family: RestFamily): CompiledRoute[] {
+  const { dialect } = family;
+  return family.routes.map((route) => {
     const document = parse(OPERATIONS[route.operation]);
     const errors = validate(schema, document);
     const operation = document.definitions.find(
@@ -217,25 +403,47 @@ export function compileRoutes(schema: GraphQLSchema): CompiledRoute[] {
     }
     const root = operation.operation === "mutation" ? schema.getMutationType() : schema.getQueryType();
     const field = root?.getFields()[route.result];
-    if (!field) throw new GraphQLError(`REST operation ${route.operation} has no field ${route.result}`);
-    let record: GraphQLNamedType | undefined = getNamedType(field.type);
-    if (route.connection && isObjectType(record)) {
-      const edge = getNamedType(record.getFields().edges?.type);
-      record = isObjectType(edge) ? getNamedType(edge.getFields().node?.type) : undefined;
+    const node = selected(operation, route.result);
+    if (!field || !node)
+      throw new GraphQLError(`REST operation ${route.operation} has no field ${route.result}`);
+    let resultShape: OutputShape;
+    let recordShape: OutputShape;
+    if (route.connection) {
+      const edges = getNamedType(field.type);
+      const edge = isObjectType(edges) ? edges.getFields().edges : undefined;
+      const nodeField = edge && getNamedType(edge.type);
+      const recordField = isObjectType(nodeField) ? nodeField.getFields().node : undefined;
+      const recordNode = selected(selected(node, "edges"), "node");
+      if (!recordField || !recordNode)
+        throw new GraphQLError(`REST operation ${route.operation} selects no nodes`);
+      recordShape = outputShape(recordField.type, recordNode.selectionSet);
+      resultShape = { kind: "list", item: recordShape };
+    } else {
+      resultShape = outputShape(field.type, node.selectionSet);
+      recordShape = resultShape.kind === "list" ? resultShape.item : resultShape;
     }
-    if (!isObjectType(record)) throw new GraphQLError(`REST operation ${route.operation} has no record type`);
-    const element = typeElement(record.name);
+    if (recordShape.kind !== "object") {
+      throw new GraphQLError(`REST operation ${route.operation} has no record type`);
+    }
+    const record = recordShape.type;
+    const element = recordName(dialect, record.name);
     const inputType = route.body ? variableType(schema, operation, "input") : undefined;
     return {
       ...route,
+      dialect,
       query: print(document),
       document,
       record,
       element,
-      resultType: route.connection ? new GraphQLList(new GraphQLNonNull(record)) : field.type,
-      list: route.connection === true || isListType(getNullableType(field.type)),
-      input: inputType && { type: inputType, xmlListItems: xmlListItems(element, inputType) },
-      filter: route.listParams ? variableType(schema, operation, "filter") : undefined,
+      recordShape,
+      resultShape,
+      list: resultShape.kind === "list",
+      input: inputType && {
+        type: inputType,
+        xmlListItems: dialect.format === "xml" ? xmlListItems(element, inputType) : new Set<string>(),
+      },
+      filter: route.params ? variableType(schema, operation, "filter") : undefined,
+      ...pathPattern(route.path),
     };
   });
 }

@@ -1,5 +1,6 @@
 import type { ApolloServer } from "@apollo/server";
 import type { Logger } from "pino";
+import { RestDispatcher } from "@/compat/rest-dispatcher.js";
 import { FunctionRunner } from "@/jobs/function-runner.js";
 import { runnerOptionsFromEnv } from "@/jobs/sandbox/sandbox-config.js";
 import { SandboxRunner } from "@/jobs/sandbox/sandbox-runner.js";
@@ -25,6 +26,8 @@ export type Core = {
   usage: UsageRecorder;
   apollo: ApolloServer<GraphQLContext>;
   graphql: GraphQLExecutor;
+  /** The REST families (v1 JSON/XML, v2) without HTTP: for the routers and for visit.fetch. */
+  rest: RestDispatcher;
   sandbox: SandboxRunner;
   runner: FunctionRunner;
   /** Stops Apollo, the sandbox, usage flushing and Redis; not the database. Callers drain their work first. */
@@ -53,6 +56,7 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
   const apollo = createApolloServer({ schema, env, logger });
   await apollo.start();
   const graphql = createExecutor(apollo, services);
+  const rest = new RestDispatcher({ graphql, schema, bodyLimitBytes: env.BODY_LIMIT_BYTES });
 
   const sandbox = new SandboxRunner(runnerOptionsFromEnv(env));
   runner = new FunctionRunner({
@@ -73,6 +77,7 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
     usage,
     apollo,
     graphql,
+    rest,
     sandbox,
     runner,
     async close() {

@@ -126,7 +126,7 @@ describe("/openapi.json", () => {
         const queryParams = operation.parameters
           .filter((parameter) => parameter.in === "query")
           .map((p) => p.name);
-        assert.deepEqual(queryParams, [...(route.listParams ?? [])]);
+        assert.deepEqual(queryParams, [...(route.params ?? [])]);
         if (route.body) {
           const types = Object.keys(operation.requestBody?.content ?? {});
           assert.deepEqual(types, format === "json" ? ["application/json"] : ["application/xml", "text/xml"]);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { isEnumType, isInputObjectType, isObjectType } from "graphql";
+import { V1_JSON, V1_XML } from "@/compat/dialect.js";
 import { enumFromRest, enumToRest, singular, toCamel, toKebab } from "@/compat/kebab-case.js";
 import { bodyInput } from "@/compat/request-input.js";
 import { toRest } from "@/compat/rest-model.js";
@@ -110,14 +111,19 @@ const writable = (visitor: Visitor) =>
     answers: visitor.answers,
   });
 
-let create: CompiledRoute;
+let create: { json: CompiledRoute; xml: CompiledRoute };
 before(async () => {
-  create = compileRoutes(await graphqlSchema()).find((route) => route.operation === "CompatCreateVisitor")!;
+  const schema = await graphqlSchema();
+  const compile = (dialect: typeof V1_JSON) =>
+    compileRoutes(schema, { dialect, routes: ROUTES }).find(
+      (route) => route.operation === "CompatCreateVisitor",
+    )!;
+  create = { json: compile(V1_JSON), xml: compile(V1_XML) };
 });
 
 describe("the REST field model, in process", () => {
   it("compiles every route of the table to one named operation, valid against the schema", async () => {
-    const routes = compileRoutes(await graphqlSchema());
+    const routes = compileRoutes(await graphqlSchema(), { dialect: V1_JSON, routes: ROUTES });
     assert.deepEqual(
       routes.map((route) => route.operation),
       ROUTES.map((route) => route.operation),
@@ -154,9 +160,9 @@ describe("the REST field model, in process", () => {
   it("reads back every visitor it renders, in XML and in JSON (property)", () => {
     fc.assert(
       fc.property(anyVisitor, (visitor) => {
-        const rest = toRest(visitor, create.record)!;
-        const fromXml = bodyInput(create, "xml", renderXml("visitor", rest));
-        const fromJson = bodyInput(create, "json", JSON.stringify(rest));
+        const rest = toRest(visitor, create.json.recordShape, V1_JSON)!;
+        const fromXml = bodyInput(create.xml, renderXml("visitor", rest));
+        const fromJson = bodyInput(create.json, JSON.stringify(rest));
         const expected = writable(visitor);
         assert.deepEqual(fromXml, expected);
         assert.deepEqual(fromJson, expected);
@@ -168,7 +174,8 @@ describe("the REST field model, in process", () => {
   it("replaces characters XML 1.0 cannot carry with U+FFFD and stays well-formed", async () => {
     const rest = toRest(
       { ...fc.sample(anyVisitor, 1)[0], reference: "bell\u0007 nul\u0000 end" },
-      create.record,
+      create.xml.recordShape,
+      V1_XML,
     )!;
     const xml = renderXml("visitor", rest);
     assert.match(xml, /<reference>bell\ufffd nul\ufffd end<\/reference>/);
