@@ -67,6 +67,7 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
     state: services.functionState,
     verifier: services.apiKeyVerifier,
     graphql,
+    rest,
     rateLimiter: infrastructure.rateLimiter,
     usage,
   });
