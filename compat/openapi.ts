@@ -8,11 +8,12 @@ import {
   isNonNullType,
 } from "graphql";
 import { ERROR_CODES, type ErrorCode } from "@/src/errors/error-code.js";
+import type { CompiledRoute } from "./compiled-route.js";
 import { type ErrorStyle, type RestDialect, type RestFormat, recordName } from "./dialect.js";
 import { plural, singular } from "./kebab-case.js";
 import { MAX_LIMIT } from "./request-input.js";
 import type { OutputShape } from "./rest-model.js";
-import { BODY_TYPES, type CompiledRoute, type QueryParam } from "./route-table.js";
+import { BODY_TYPES, type QueryParam } from "./route-table.js";
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it) or any other OpenAPI object: plain JSON. */
 export type Json = { [key: string]: unknown };

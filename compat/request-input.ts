@@ -1,7 +1,8 @@
 import { getNamedType, isEnumType } from "graphql";
 import { AppError, type FieldError, invalidInput } from "@/src/errors/app-error.js";
+import type { CompiledRoute } from "./compiled-route.js";
 import { readEnum, readInput } from "./rest-model.js";
-import type { CompiledRoute, QueryParam } from "./route-table.js";
+import type { QueryParam } from "./route-table.js";
 import { MAX_BODY_DEPTH, parseXmlBody } from "./xml-parse.js";
 
 /** Largest page (SPEC sections 2, 5 and 9). */

@@ -5,13 +5,14 @@ import { toPublicError } from "@/src/errors/error-body.js";
 import { libraryHttpError } from "@/src/errors/library-error.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import type { RestCaller, RestPort, RestRequest, RestResponse } from "@/src/http/rest-port.js";
+import { type CompiledRoute, compileRoutes } from "./compiled-route.js";
 import { pathToRest, type RestDialect } from "./dialect.js";
 import { errorResponse, fromGraphQLError } from "./error-render.js";
 import { plural } from "./kebab-case.js";
 import { type Json, openApiDocument } from "./openapi.js";
 import { bodyInput, type QueryValues, queryVariables } from "./request-input.js";
 import { toRest } from "./rest-model.js";
-import { BODY_TYPES, type CompiledRoute, compileRoutes, FAMILIES } from "./route-table.js";
+import { BODY_TYPES, FAMILIES } from "./route-table.js";
 import { renderXml } from "./xml-render.js";
 
 export type CompiledFamily = { dialect: RestDialect; routes: CompiledRoute[] };
@@ -105,7 +106,12 @@ export class RestDispatcher implements RestPort {
     return { callType: family.dialect.callType, response };
   }
 
-  private failure(dialect: RestDialect, error: unknown, caller: RestCaller, headers = {}): RestResponse {
+  private failure(
+    dialect: RestDialect,
+    error: unknown,
+    caller: RestCaller,
+    headers: Record<string, string> = {},
+  ): RestResponse {
     const rendered = errorResponse(
       dialect.errorStyle,
       toPublicError(libraryHttpError(error) ?? error, caller.log),
