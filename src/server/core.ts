@@ -17,8 +17,9 @@ import { createInfrastructure, type Infrastructure } from "./infrastructure.js";
 
 /**
  * What runs functions, with or without an HTTP server: services, usage statistics, the in-process
- * GraphQL executor (for visit.graphql), the sandbox and the function runner. The app builds its
- * routes on it; the worker process (worker-main.ts) uses it alone.
+ * GraphQL executor (for visit.graphql), the REST dispatcher (for visit.fetch and the REST routers),
+ * the sandbox and the function runner. The app builds its routes on it; the worker process
+ * (worker-main.ts) uses it alone.
  */
 export type Core = {
   infrastructure: Infrastructure;
