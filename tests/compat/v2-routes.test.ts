@@ -327,6 +327,11 @@ describe("Visit Create v2 errors", () => {
     }
   });
 
+  it("answers 400 for a path segment that is not valid percent-encoding", async () => {
+    const problem = expectProblem(await v2("GET", "/visitors/%E0%A4%A"), 400, "BAD_REQUEST");
+    assert.match(problem.detail, /Malformed path segment/);
+  });
+
   it("answers 401 with the reason for missing and unknown credentials", async () => {
     const missing = expectProblem(
       await v2("GET", `/visitors/${eventId}`, { as: null }),
