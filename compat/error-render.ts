@@ -1,11 +1,14 @@
-import type { Response } from "express";
-import { type ErrorFormat, sendError } from "@/src/errors/error-render.js";
+import { type ErrorFormat, renderError } from "@/src/errors/error-render.js";
 import type { FieldSpelling, PublicError } from "@/src/errors/public-error.js";
-import { pathToKebab } from "./kebab-case.js";
-import type { RestFormat } from "./route-table.js";
+import type { RestResponse } from "@/src/http/rest-port.js";
+import { type ErrorStyle, pathToRest, type RestDialect, V1_JSON } from "./dialect.js";
 
-/** The error document of each REST format (rendered by src/errors/error-render.ts). */
-const ERROR_FORMATS: Record<RestFormat, ErrorFormat> = { json: "problem+json", xml: "xml" };
+/** The error document of each REST family (rendered by src/errors/error-render.ts). */
+const ERROR_FORMATS: Record<ErrorStyle, ErrorFormat> = {
+  json: "problem+json",
+  xml: "xml",
+  v2: "problem+json-v2",
+};
 
 const BODY_VARIABLE = "input.";
 
@@ -17,14 +20,20 @@ const BODY_VARIABLE = "input.";
 export const bodyFieldPath = (path: string): string =>
   path.startsWith(BODY_VARIABLE) ? path.slice(BODY_VARIABLE.length) : path;
 
-/** REST v1's spelling of a GraphQL field path: in the body, kebab-case (`answers.0.question-id`). */
-export const restFieldName: FieldSpelling = (path) => pathToKebab(bodyFieldPath(path));
+/** A family's spelling of a GraphQL field path in the body: `answers.0.question-id` (v1), as is (v2). */
+export const restFieldSpelling =
+  (dialect: RestDialect): FieldSpelling =>
+  (path) =>
+    pathToRest(dialect, bodyFieldPath(path));
 
-/**
- * SPEC section 5's error documents: problem+json `{status, title, errorCode, errors: [{field,
- * error}]}` or XML `<error>` with the same content, plus the message (`detail`) and, for
- * authentication and authorisation refusals, the reason.
- */
-export function sendRestError(res: Response, format: RestFormat, error: PublicError): void {
-  sendError(res, error, ERROR_FORMATS[format]);
+/** REST v1's spelling (JSON and XML alike): kebab-case. */
+export const restFieldName: FieldSpelling = restFieldSpelling(V1_JSON);
+
+/** An error as a REST family answers it: its error document, status and Retry-After. */
+export function errorResponse(style: ErrorStyle, error: PublicError): RestResponse {
+  const { status, headers, type, body } = renderError(error, ERROR_FORMATS[style]);
+  const lowerCase = Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  return { status, headers: { ...lowerCase, "content-type": type }, body };
 }

@@ -31,9 +31,5 @@ export function singular(plural: string): string {
   return plural.endsWith("s") ? plural.slice(0, -1) : `${plural}-item`;
 }
 
-/** The element of a record of a GraphQL type: `RegistrationType` -> `registration-type`. */
-export const typeElement = (typeName: string): string =>
-  toKebab(typeName.charAt(0).toLowerCase() + typeName.slice(1));
-
 /** The list element for records of one kind: `visitor` -> `visitors`. */
 export const plural = (name: string): string => `${name}s`;

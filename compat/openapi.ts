@@ -2,30 +2,21 @@ import {
   type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLNamedType,
-  type GraphQLOutputType,
-  getNamedType,
   isEnumType,
   isInputObjectType,
   isListType,
   isNonNullType,
-  isObjectType,
-  Kind,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
 } from "graphql";
 import { ERROR_CODES, type ErrorCode } from "@/src/errors/error-code.js";
-import { enumToRest, plural, singular, toKebab, typeElement } from "./kebab-case.js";
+import type { CompiledRoute } from "./compiled-route.js";
+import { type ErrorStyle, type RestDialect, type RestFormat, recordName } from "./dialect.js";
+import { plural, singular } from "./kebab-case.js";
 import { MAX_LIMIT } from "./request-input.js";
-import {
-  BODY_TYPES,
-  type CompiledRoute,
-  type ListParam,
-  REST_FORMATS,
-  type RestFormat,
-} from "./route-table.js";
+import type { OutputShape } from "./rest-model.js";
+import { BODY_TYPES, type QueryParam } from "./route-table.js";
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it) or any other OpenAPI object: plain JSON. */
-type Json = { [key: string]: unknown };
+export type Json = { [key: string]: unknown };
 
 const SCALARS: Record<string, Json> = {
   String: { type: "string" },
@@ -39,59 +30,69 @@ const SCALARS: Record<string, Json> = {
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 
-/** Builds component schemas from the GraphQL types, in REST spelling, each once. */
+/**
+ * Builds component schemas from the GraphQL types, in one spelling (the families of one document
+ * share it), each once. XML hints are added when the document describes XML too.
+ */
 class Schemas {
   readonly components: Record<string, Json> = {};
 
-  private leaf(type: GraphQLNamedType): Json {
-    if (isEnumType(type)) {
-      return { type: "string", enum: type.getValues().map((value) => enumToRest(value.name)) };
-    }
-    return SCALARS[type.name] ?? { type: "string" };
+  constructor(
+    private readonly dialect: RestDialect,
+    private readonly xml: boolean,
+  ) {}
+
+  private leaf(type: GraphQLNamedType, accepted: boolean): Json {
+    if (!isEnumType(type)) return SCALARS[type.name] ?? { type: "string" };
+    const values = type.getValues().map((value) => this.dialect.enumToRest(value.name));
+    // What a family accepts on input may be more than it sends (v2 takes upper case too).
+    const inputs = accepted
+      ? type.getValues().flatMap((value) => {
+          const spellings = [value.name, this.dialect.enumToRest(value.name)];
+          return spellings.filter((raw) => this.dialect.enumFromRest(raw, type) === value.name);
+        })
+      : values;
+    return { type: "string", enum: [...new Set([...values, ...inputs])] };
   }
 
   private wrapList(name: string, item: Json): Json {
+    if (!this.xml) return { type: "array", items: item };
     return { type: "array", items: { ...item, xml: { name: singular(name) } }, xml: { wrapped: true } };
   }
 
-  /** A result type as the selection of the route's document shows it: only selected fields. */
-  output(type: GraphQLOutputType, selection: SelectionSetNode | undefined, name: string): Json {
-    const nullable = isNonNullType(type) ? type.ofType : type;
-    if (isListType(nullable))
-      return this.wrapList(name, this.output(nullable.ofType, selection, singular(name)));
-    const named = getNamedType(nullable);
-    if (!isObjectType(named) || !selection) return this.leaf(named);
-    if (!this.components[named.name]) {
-      this.components[named.name] = {};
-      const fields = named.getFields();
+  /** What a route answers, as its document's selection shows it: only selected fields. */
+  output(shape: OutputShape, name: string): Json {
+    if (shape.kind === "list") return this.wrapList(name, this.output(shape.item, singular(name)));
+    if (shape.kind === "leaf") return this.leaf(shape.type, false);
+    const { type } = shape;
+    if (!this.components[type.name]) {
+      this.components[type.name] = {};
       const properties: Record<string, Json> = {};
       const required: string[] = [];
-      for (const node of selection.selections) {
-        if (node.kind !== Kind.FIELD) continue;
-        const field = fields[node.name.value]!;
-        const key = toKebab(field.name);
-        properties[key] = {
-          ...this.output(field.type, node.selectionSet, key),
+      for (const { key, field, shape: fieldShape } of shape.fields) {
+        const restKey = this.dialect.fieldToRest(key);
+        properties[restKey] = {
+          ...this.output(fieldShape, restKey),
           ...(field.description && { description: field.description }),
         };
-        if (isNonNullType(field.type)) required.push(key);
+        if (isNonNullType(field.type)) required.push(restKey);
       }
-      this.components[named.name] = {
+      this.components[type.name] = {
         type: "object",
-        ...(named.description && { description: named.description }),
+        ...(type.description && { description: type.description }),
         properties,
         required,
-        xml: { name: typeElement(named.name) },
+        ...(this.xml && { xml: { name: recordName(this.dialect, type.name) } }),
       };
     }
-    return ref(named.name);
+    return ref(type.name);
   }
 
   /** An input type: every field it accepts; null clears a value on update. */
   input(type: GraphQLInputType, name: string): Json {
     const nullable = isNonNullType(type) ? type.ofType : type;
     if (isListType(nullable)) return this.wrapList(name, this.input(nullable.ofType, singular(name)));
-    if (!isInputObjectType(nullable)) return this.leaf(nullable);
+    if (!isInputObjectType(nullable)) return this.leaf(nullable, true);
     if (!this.components[nullable.name]) {
       this.components[nullable.name] = {};
       this.components[nullable.name] = this.inputObject(nullable);
@@ -103,7 +104,7 @@ class Schemas {
     const properties: Record<string, Json> = {};
     const required: string[] = [];
     for (const field of Object.values(type.getFields())) {
-      const key = toKebab(field.name);
+      const key = this.dialect.fieldToRest(field.name);
       const schema = this.input(field.type, key);
       properties[key] = isNonNullType(field.type)
         ? schema
@@ -120,74 +121,104 @@ class Schemas {
   }
 }
 
-const LIST_PARAMETERS: Record<ListParam, Json> = {
-  fromRevision: {
-    description: "Inclusive: the highest revision already seen + 1",
-    schema: { type: "integer", minimum: 0 },
-  },
-  limit: {
-    description: "Page size",
-    schema: { type: "integer", minimum: 1, maximum: MAX_LIMIT, default: MAX_LIMIT },
-  },
-  registrationStates: {
-    description:
-      "Comma-separated registration states (REST spelling, e.g. `registered,pending-confirmation`)",
-    schema: { type: "string" },
-  },
-  registrationTypes: { description: "Comma-separated registration type ids", schema: { type: "string" } },
-  showDeleted: { description: "Include tombstones", schema: { type: "boolean", default: true } },
-};
+function queryParameter(name: QueryParam, route: CompiledRoute): Json {
+  const { dialect } = route;
+  const spelled = (value: string) => dialect.enumToRest(value);
+  const groups = Object.keys(dialect.stateGroups).map(
+    (group) => `\`${group}\` means ${dialect.stateGroups[group]!.map(spelled).join(", ")}`,
+  );
+  const parameters: Record<QueryParam, Json> = {
+    fromRevision: {
+      description: "Inclusive: the highest revision already seen + 1",
+      schema: { type: "integer", minimum: 0 },
+    },
+    limit: {
+      description: "Page size",
+      schema: { type: "integer", minimum: 1, maximum: MAX_LIMIT, default: MAX_LIMIT },
+    },
+    registrationStates: {
+      description: `Comma-separated registration states (e.g. \`${spelled("REGISTERED")},${spelled("PENDING_CONFIRMATION")}\`)${groups.length > 0 ? `; ${groups.join("; ")}` : ""}`,
+      schema: { type: "string" },
+    },
+    registrationTypes: { description: "Comma-separated registration type ids", schema: { type: "string" } },
+    registrationType: {
+      description: "Comma-separated registration type ids (Visit's singular spelling of registrationTypes)",
+      schema: { type: "string" },
+    },
+    contactReference: {
+      description: "Only records whose contact has this reference",
+      schema: { type: "string" },
+    },
+    showDeleted: { description: "Include tombstones", schema: { type: "boolean", default: true } },
+    reference: { description: "Only records with exactly this reference", schema: { type: "string" } },
+  };
+  return { name, in: "query", ...parameters[name] };
+}
 
 const MEDIA: Record<RestFormat, { body: string; error: string }> = {
   json: { body: "application/json", error: "application/problem+json" },
   xml: { body: "application/xml", error: "application/xml" },
 };
 
-const ERROR_SCHEMAS: Record<RestFormat, Json> = {
-  json: {
+const fieldErrors = (v2: boolean): Json => ({
+  type: "array",
+  items: {
     type: "object",
-    description: "RFC 9457 problem details",
     properties: {
-      status: { type: "integer" },
-      title: { type: "string" },
-      errorCode: { type: "string", enum: Object.keys(ERROR_CODES) },
-      detail: { type: "string" },
-      reason: { type: "string", description: "Why authentication or authorisation failed" },
-      errors: {
-        type: "array",
-        items: {
-          type: "object",
-          properties: { field: { type: "string" }, error: { type: "string" } },
-          required: ["field", "error"],
-        },
-      },
+      field: { type: "string", description: "The failing field or parameter, as a dotted path" },
+      error: { type: "string" },
+      ...(v2 && { description: { type: "string", description: "A sentence naming the field" } }),
     },
-    required: ["status", "title", "errorCode", "errors"],
+    required: ["field", "error", ...(v2 ? ["description"] : [])],
   },
+});
+
+const problem = (v2: boolean): Json => ({
+  type: "object",
+  description: "RFC 9457 problem details",
+  properties: {
+    status: { type: "integer" },
+    title: { type: "string" },
+    ...(v2 && { type: { type: "string", format: "uri", description: "Identifies the error code" } }),
+    errorCode: { type: "string", enum: Object.keys(ERROR_CODES) },
+    detail: { type: "string" },
+    reason: { type: "string", description: "Why authentication or authorisation failed" },
+    errors: fieldErrors(v2),
+  },
+  required: ["status", "title", ...(v2 ? ["type"] : []), "errorCode", "errors"],
+});
+
+const ERROR_SCHEMAS: Record<ErrorStyle, { name: string; schema: Json }> = {
+  json: { name: "Problem", schema: problem(false) },
+  v2: { name: "Problem", schema: problem(true) },
   xml: {
-    type: "object",
-    xml: { name: "error" },
-    properties: {
-      status: { type: "integer" },
-      title: { type: "string" },
-      "error-code": { type: "string", enum: Object.keys(ERROR_CODES) },
-      detail: { type: "string" },
-      reason: { type: "string" },
-      errors: {
-        type: "array",
-        xml: { wrapped: true },
-        items: {
-          type: "object",
-          xml: { name: "error" },
-          properties: { field: { type: "string" }, message: { type: "string" } },
+    name: "XmlError",
+    schema: {
+      type: "object",
+      xml: { name: "error" },
+      properties: {
+        status: { type: "integer" },
+        title: { type: "string" },
+        "error-code": { type: "string", enum: Object.keys(ERROR_CODES) },
+        detail: { type: "string" },
+        reason: { type: "string" },
+        errors: {
+          type: "array",
+          xml: { wrapped: true },
+          items: {
+            type: "object",
+            xml: { name: "error" },
+            properties: { field: { type: "string" }, message: { type: "string" } },
+          },
         },
       },
+      required: ["status", "title", "error-code"],
     },
-    required: ["status", "title", "error-code"],
   },
 };
 
-function errorResponses(route: CompiledRoute, format: RestFormat): Record<string, Json> {
+function errorResponses(route: CompiledRoute): Record<string, Json> {
+  const { dialect } = route;
   const codes: ErrorCode[] = [
     "UNAUTHENTICATED",
     "FORBIDDEN",
@@ -196,13 +227,15 @@ function errorResponses(route: CompiledRoute, format: RestFormat): Record<string
     "INTERNAL_SERVER_ERROR",
   ];
   if (route.input) codes.push("BAD_REQUEST", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE");
-  if (route.input || route.listParams) codes.push("BAD_USER_INPUT");
-  const schema = ref(format === "json" ? "Problem" : "XmlError");
+  // A strict family refuses unknown query parameters on every route.
+  else if (dialect.strictQuery) codes.push("BAD_REQUEST");
+  if (route.input || route.params) codes.push("BAD_USER_INPUT");
+  const schema = ref(ERROR_SCHEMAS[dialect.errorStyle].name);
   const responses: Record<string, Json> = {};
   for (const code of codes) {
     responses[String(ERROR_CODES[code].status)] = {
       description: ERROR_CODES[code].title,
-      content: { [MEDIA[format].error]: { schema } },
+      content: { [MEDIA[dialect.format].error]: { schema } },
       ...(code === "RATE_LIMITED" && {
         headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } },
       }),
@@ -211,60 +244,73 @@ function errorResponses(route: CompiledRoute, format: RestFormat): Record<string
   return responses;
 }
 
-function operationOf(route: CompiledRoute): OperationDefinitionNode {
-  return route.document.definitions.find(
-    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
-  )!;
-}
-
-/** The selection of the route's result field, so the schema lists exactly the fields REST sends. */
-function resultSelection(route: CompiledRoute): SelectionSetNode | undefined {
-  const root = operationOf(route).selectionSet.selections.find((node) => node.kind === Kind.FIELD);
-  let selection = root?.kind === Kind.FIELD ? root.selectionSet : undefined;
-  if (route.connection) {
-    for (const name of ["edges", "node"]) {
-      const next = selection?.selections.find((node) => node.kind === Kind.FIELD && node.name.value === name);
-      selection = next?.kind === Kind.FIELD ? next.selectionSet : undefined;
-    }
-  }
-  return selection;
-}
+const INFO: Record<"v1" | "v2", Json> = {
+  v1: {
+    title: "Visit API: legacy REST (JSON and XML)",
+    version: "1.0",
+    description:
+      "Every route is one GraphQL operation run in-process. Field names are kebab-case in both formats; " +
+      "XML lists are a plural element of singular ones, null fields are left out. In XML request bodies " +
+      '`xsi:nil="true"` clears a field on update. Dates are ISO-8601 UTC. Visit Create v2 is described at ' +
+      "/create/v2/openapi.json.",
+  },
+  v2: {
+    title: "Visit API: Visit Create v2 (JSON)",
+    version: "2.0",
+    description:
+      "The Visit platform's current JSON API: switch a client's base URL to /create/v2 and nothing else. " +
+      "Every route is one GraphQL operation run in-process. Field names are camelCase, enum values lower " +
+      "camelCase (upper case accepted on input), dates ISO-8601 UTC, null fields left out. Lists are bare " +
+      "arrays in revision order. A query parameter a route does not know is refused with 400.",
+  },
+};
 
 /**
- * The OpenAPI 3.1 description of every route in both formats, generated from the route table and
- * the GraphQL types, so it cannot drift from what the routes do.
+ * The OpenAPI 3.1 description of every route of some families (v1 JSON and XML in one document,
+ * v2 in another), generated from the route tables and the GraphQL types, so it cannot drift from
+ * what the routes do.
  */
-export function openApiDocument(routes: CompiledRoute[]): Json {
-  const schemas = new Schemas();
+export function openApiDocument(families: { dialect: RestDialect; routes: CompiledRoute[] }[]): Json {
+  const [first] = families;
+  if (!first) throw new Error("an OpenAPI document describes at least one family");
+  const v2 = first.dialect.name === "v2";
+  const schemas = new Schemas(
+    first.dialect,
+    families.some(({ dialect }) => dialect.format === "xml"),
+  );
+  const errorSchemas: Record<string, Json> = {};
   const paths: Record<string, Record<string, Json>> = {};
-  for (const format of REST_FORMATS) {
+  for (const { dialect, routes } of families) {
+    const { name: errorName, schema: errorSchema } = ERROR_SCHEMAS[dialect.errorStyle];
+    errorSchemas[errorName] = errorSchema;
     for (const route of routes) {
-      const path = `/${format}${route.path.replace(/:(\w+)/g, "{$1}")}`;
+      const path = `${dialect.prefix}${route.path.replace(/:(\w+)/g, "{$1}")}`;
       const parameters = [
-        ...[...route.path.matchAll(/:(\w+)/g)].map((match) => ({
-          name: match[1],
-          in: "path",
-          required: true,
-          schema: { type: "string" },
-        })),
-        ...(route.listParams ?? []).map((name) => ({ name, in: "query", ...LIST_PARAMETERS[name] })),
+        ...route.pathParams.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+        ...(route.params ?? []).map((name) => queryParameter(name, route)),
       ];
-      const record = schemas.output(route.record, resultSelection(route), route.element);
+      const listName = plural(route.element);
       const result = route.list
         ? {
-            ...schemas.output(route.resultType, resultSelection(route), plural(route.element)),
-            xml: { name: plural(route.element), wrapped: true },
+            ...schemas.output(route.resultShape, listName),
+            ...(dialect.format === "xml" && { xml: { name: listName, wrapped: true } }),
           }
-        : { ...record, xml: { name: route.element } };
+        : {
+            ...schemas.output(route.resultShape, route.element),
+            ...(dialect.format === "xml" && { xml: { name: route.element } }),
+          };
       const body = route.input && {
         required: true,
         content: Object.fromEntries(
-          BODY_TYPES[format]
+          BODY_TYPES[dialect.format]
             .filter((type) => !type.includes("*"))
             .map((type) => [
               type,
               {
-                schema: { ...schemas.input(route.input!.type, route.element), xml: { name: route.element } },
+                schema: {
+                  ...schemas.input(route.input!.type, route.element),
+                  ...(dialect.format === "xml" && { xml: { name: route.element } }),
+                },
               },
             ]),
         ),
@@ -274,36 +320,29 @@ export function openApiDocument(routes: CompiledRoute[]): Json {
           ? { description: "Deleted" }
           : {
               description: route.status === 201 ? "Created" : "OK",
-              content: { [MEDIA[format].body]: { schema: result } },
+              content: { [MEDIA[dialect.format].body]: { schema: result } },
               ...(route.status === 201 && {
                 headers: { Location: { description: "The new record's URL", schema: { type: "string" } } },
               }),
             };
       paths[path] ??= {};
       paths[path][route.method.toLowerCase()] = {
-        operationId: `${format}${route.operation.replace(/^Compat/, "")}`,
+        operationId: `${dialect.name}${route.operation.replace(/^(Compat|V2)/, "")}`,
         summary: route.summary,
-        tags: [`${format.toUpperCase()} ${plural(route.element)}`],
+        tags: [`${dialect.label} ${listName}`],
         parameters,
         ...(body && { requestBody: body }),
-        responses: { [String(route.status)]: success, ...errorResponses(route, format) },
+        responses: { [String(route.status)]: success, ...errorResponses(route) },
       };
     }
   }
   return {
     openapi: "3.1.0",
-    info: {
-      title: "Visit API: legacy REST (JSON and XML)",
-      version: "1.0",
-      description:
-        "Every route is one GraphQL operation run in-process. Field names are kebab-case in both formats; " +
-        "XML lists are a plural element of singular ones, null fields are left out. In XML request bodies " +
-        '`xsi:nil="true"` clears a field on update. Dates are ISO-8601 UTC.',
-    },
+    info: INFO[v2 ? "v2" : "v1"],
     security: [{ basic: [] }, { bearer: [] }],
     paths,
     components: {
-      schemas: { ...schemas.components, Problem: ERROR_SCHEMAS.json, XmlError: ERROR_SCHEMAS.xml },
+      schemas: { ...schemas.components, ...errorSchemas },
       securitySchemes: {
         basic: { type: "http", scheme: "basic", description: "API key as user name, empty password" },
         bearer: { type: "http", scheme: "bearer", description: "API key or session token" },

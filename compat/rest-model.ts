@@ -1,48 +1,90 @@
 import {
   type GraphQLEnumType,
+  GraphQLError,
+  type GraphQLField,
   type GraphQLInputObjectType,
   type GraphQLInputType,
+  type GraphQLLeafType,
   type GraphQLObjectType,
   type GraphQLOutputType,
   getNamedType,
+  getNullableType,
   isEnumType,
   isInputObjectType,
+  isLeafType,
   isListType,
   isNonNullType,
   isObjectType,
+  Kind,
+  type SelectionSetNode,
 } from "graphql";
 import type { FieldError } from "@/src/errors/app-error.js";
-import { enumFromRest, enumToRest, singular, toCamel, toKebab, typeElement } from "./kebab-case.js";
-import type { RestFormat } from "./route-table.js";
+import { type RestDialect, recordName } from "./dialect.js";
+import { singular, toKebab } from "./kebab-case.js";
 import { XML_ATTRIBUTE_PREFIX, XML_TEXT, type XmlNode } from "./xml-parse.js";
 
 /**
- * The REST view of the one field model: GraphQL's types, spelled in kebab-case. Both directions
- * walk the GraphQL schema, so every type, list and enum in REST is the schema's, not a copy.
+ * The REST view of the one field model: GraphQL's types, spelled the way a family spells them
+ * (see dialect.ts). Both directions walk the GraphQL schema, so every type, list and enum in REST
+ * is the schema's, not a copy.
  */
 export type RestValue = string | number | boolean | RestValue[] | RestObject;
 type RestObject = { [key: string]: RestValue };
 
-/** A GraphQL result in REST spelling: kebab-case keys, REST enum values, null fields left out. */
-export function toRest(value: unknown, type: GraphQLOutputType): RestValue | undefined {
+/**
+ * What a route's document selects, read once from its selection set: objects list their fields
+ * under their response keys (an alias renames a field), in selection order.
+ */
+export type OutputShape =
+  | { kind: "leaf"; type: GraphQLLeafType }
+  | { kind: "list"; item: OutputShape }
+  | { kind: "object"; type: GraphQLObjectType; fields: OutputField[] };
+export type OutputField = { key: string; field: GraphQLField<unknown, unknown>; shape: OutputShape };
+
+/** The shape of a value of `type` as `selection` asks for it (a validated document's selection). */
+export function outputShape(type: GraphQLOutputType, selection: SelectionSetNode | undefined): OutputShape {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) return { kind: "list", item: outputShape(nullable.ofType, selection) };
+  if (isLeafType(nullable)) return { kind: "leaf", type: nullable };
+  if (!isObjectType(nullable) || !selection) {
+    throw new GraphQLError(`REST documents select fields of object types, not ${String(nullable)}`);
+  }
+  const fields = nullable.getFields();
+  return {
+    kind: "object",
+    type: nullable,
+    fields: selection.selections.map((node) => {
+      const field = node.kind === Kind.FIELD ? fields[node.name.value] : undefined;
+      if (node.kind !== Kind.FIELD || !field) {
+        throw new GraphQLError(`REST documents select plain fields of ${nullable.name}`);
+      }
+      return {
+        key: node.alias?.value ?? field.name,
+        field,
+        shape: outputShape(field.type, node.selectionSet),
+      };
+    }),
+  };
+}
+
+/** A GraphQL result in a family's spelling: its field names and enum values, null fields left out. */
+export function toRest(value: unknown, shape: OutputShape, dialect: RestDialect): RestValue | undefined {
   if (value === null || value === undefined) return undefined;
-  if (isNonNullType(type)) return toRest(value, type.ofType);
-  if (isListType(type)) {
+  if (shape.kind === "list") {
     return (value as unknown[])
-      .map((item) => toRest(item, type.ofType))
+      .map((item) => toRest(item, shape.item, dialect))
       .filter((item): item is RestValue => item !== undefined);
   }
-  if (isObjectType(type)) {
-    const fields = type.getFields();
+  if (shape.kind === "object") {
+    const source = value as Record<string, unknown>;
     const rest: RestObject = {};
-    for (const [name, item] of Object.entries(value as Record<string, unknown>)) {
-      const field = fields[name];
-      const converted = field ? toRest(item, field.type) : undefined;
-      if (converted !== undefined) rest[toKebab(name)] = converted;
+    for (const { key, shape: fieldShape } of shape.fields) {
+      const converted = toRest(source[key], fieldShape, dialect);
+      if (converted !== undefined) rest[dialect.fieldToRest(key)] = converted;
     }
     return rest;
   }
-  if (isEnumType(type)) return enumToRest(String(value));
+  if (isEnumType(shape.type)) return dialect.enumToRest(String(value));
   // Scalars arrive serialized: strings (ids, ISO-8601 UTC dates), numbers (revisions), booleans.
   return value as string | number | boolean;
 }
@@ -69,7 +111,7 @@ export function xmlListItems(root: string, type: GraphQLInputObjectType, depth =
   return items;
 }
 
-type Reader = { format: RestFormat; errors: FieldError[] };
+type Reader = { dialect: RestDialect; xml: boolean; errors: FieldError[] };
 
 /** Marks a value that could not be read; its error is already listed. */
 const INVALID = Symbol("invalid");
@@ -77,18 +119,18 @@ type Read = unknown | typeof INVALID;
 
 /**
  * Reads a REST request body into the GraphQL input it spells, listing every failing field (as a
- * kebab-case path) instead of stopping at the first. Fields the record has but the input does
- * not (id, revision, created-at...) are ignored, so a document read with GET can be sent back
- * with PUT; any other unknown field is an error. XML gives every value as text: the schema types
- * decide what it means.
+ * path in the family's spelling) instead of stopping at the first. Fields the record has but the
+ * input does not (id, revision, created-at...) are ignored, so a document read with GET can be
+ * sent back with PUT; any other unknown field is an error. XML gives every value as text: the
+ * schema types decide what it means.
  */
 export function readInput(
   body: unknown,
   type: GraphQLInputObjectType,
   record: GraphQLObjectType,
-  format: RestFormat,
+  dialect: RestDialect,
 ): { input: Record<string, unknown>; errors: FieldError[] } {
-  const reader: Reader = { format, errors: [] };
+  const reader: Reader = { dialect, xml: dialect.format === "xml", errors: [] };
   const input = readObject(body, type, record, "", reader);
   return { input: input === INVALID ? {} : (input as Record<string, unknown>), errors: reader.errors };
 }
@@ -132,8 +174,8 @@ function read(
   reader: Reader,
 ): Read {
   // A repeated element where the schema has one value; list items are arrays inside their list.
-  if (reader.format === "xml" && Array.isArray(value)) return fail(reader, path, "must appear once");
-  const xml = reader.format === "xml" ? xmlParts(value) : undefined;
+  if (reader.xml && Array.isArray(value)) return fail(reader, path, "must appear once");
+  const xml = reader.xml ? xmlParts(value) : undefined;
   if (value === null || xml?.nil) {
     return isNonNullType(type) ? fail(reader, path, "must not be null") : null;
   }
@@ -154,7 +196,7 @@ function readList(
   reader: Reader,
 ): Read {
   let items: unknown[];
-  if (reader.format === "json") {
+  if (!reader.xml) {
     if (!Array.isArray(value)) return fail(reader, path, "must be a list");
     items = value;
   } else {
@@ -179,7 +221,7 @@ function readObject(
   reader: Reader,
 ): Read {
   let entries: [string, unknown][];
-  if (reader.format === "json") {
+  if (!reader.xml) {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return fail(reader, path, "must be an object");
     }
@@ -196,10 +238,11 @@ function readObject(
   let valid = true;
   for (const [key, child] of entries) {
     if (reader.errors.length > MAX_FIELD_ERRORS) return INVALID;
-    const name = toCamel(key);
+    const { dialect } = reader;
+    const name = dialect.fieldFromRest(key);
     const fieldPath = path ? `${path}.${key}` : key;
-    // Only the canonical kebab spelling is a field name: `firstName` is not `first-name`.
-    const canonical = toKebab(name) === key;
+    // Only the family's canonical spelling is a field name: in v1, `firstName` is not `first-name`.
+    const canonical = dialect.fieldToRest(name) === key;
     seen.add(name);
     if (canonical && Object.hasOwn(fields, name)) {
       const recordType = Object.hasOwn(recordFields, name)
@@ -215,34 +258,39 @@ function readObject(
       if (result === INVALID) valid = false;
       else input[name] = result;
     } else if (!(canonical && Object.hasOwn(recordFields, name))) {
-      fail(reader, fieldPath, `is not a field of ${typeElement(record?.name ?? type.name)}`);
+      fail(reader, fieldPath, `is not a field of ${recordName(dialect, record?.name ?? type.name)}`);
       valid = false;
     }
   }
   for (const field of Object.values(fields)) {
     if (isNonNullType(field.type) && field.defaultValue === undefined && !seen.has(field.name)) {
-      fail(reader, path ? `${path}.${toKebab(field.name)}` : toKebab(field.name), "is required");
+      const key = reader.dialect.fieldToRest(field.name);
+      fail(reader, path ? `${path}.${key}` : key, "is required");
       valid = false;
     }
   }
   return valid ? input : INVALID;
 }
 
-/** A REST enum value (`pending-confirmation`) as GraphQL's (`PENDING_CONFIRMATION`), or an error listing the choices. */
+/**
+ * A REST enum value (`pending-confirmation`, v2's `pendingConfirmation`) as GraphQL's
+ * (`PENDING_CONFIRMATION`), or an error listing the choices as the family spells them.
+ */
 export function readEnum(
   raw: unknown,
   type: GraphQLEnumType,
   path: string,
-  reader: { errors: FieldError[] },
+  reader: { dialect: RestDialect; errors: FieldError[] },
 ): Read {
-  const allowed = type.getValues().map((value) => enumToRest(value.name));
-  if (typeof raw === "string" && allowed.includes(raw)) return enumFromRest(raw);
+  const value = typeof raw === "string" ? reader.dialect.enumFromRest(raw, type) : undefined;
+  if (value !== undefined) return value;
+  const allowed = type.getValues().map((item) => reader.dialect.enumToRest(item.name));
   reader.errors.push({ field: path || "body", message: `must be one of ${allowed.join(", ")}` });
   return INVALID;
 }
 
 function readScalar(raw: unknown, scalar: string, path: string, reader: Reader): Read {
-  const xml = reader.format === "xml";
+  const { xml } = reader;
   switch (scalar) {
     case "Boolean":
       if (typeof raw === "boolean") return raw;

@@ -1,31 +1,5 @@
-import {
-  type DocumentNode,
-  GraphQLError,
-  type GraphQLInputObjectType,
-  GraphQLList,
-  type GraphQLNamedType,
-  GraphQLNonNull,
-  type GraphQLObjectType,
-  type GraphQLOutputType,
-  type GraphQLSchema,
-  getNamedType,
-  getNullableType,
-  isInputObjectType,
-  isListType,
-  isObjectType,
-  Kind,
-  type OperationDefinitionNode,
-  parse,
-  print,
-  typeFromAST,
-  validate,
-} from "graphql";
-import { typeElement } from "./kebab-case.js";
-import { OPERATIONS, type OperationName } from "./operations.js";
-import { xmlListItems } from "./rest-model.js";
-
-export const REST_FORMATS = ["json", "xml"] as const;
-export type RestFormat = (typeof REST_FORMATS)[number];
+import { type RestDialect, type RestFormat, V1_JSON, V1_XML, V2 } from "./dialect.js";
+import type { OperationName } from "./operations.js";
 
 /** The media types a request body of each format may declare. */
 export const BODY_TYPES: Record<RestFormat, string[]> = {
@@ -33,15 +7,22 @@ export const BODY_TYPES: Record<RestFormat, string[]> = {
   xml: ["application/xml", "text/xml", "application/*+xml"],
 };
 
-/** The list parameters of SPEC section 5, as clients spell them in the query string. */
-const LIST_PARAMS = [
+/**
+ * The query parameters of list routes, as clients spell them (SPEC sections 5 and 9). Each fills
+ * the operation's `first` or a field of its `filter` (see request-input.ts).
+ */
+export const QUERY_PARAMS = [
   "fromRevision",
   "limit",
   "registrationStates",
   "registrationTypes",
+  /** Visit v2's singular spelling on partner lists; the same as registrationTypes. */
+  "registrationType",
+  "contactReference",
   "showDeleted",
+  "reference",
 ] as const;
-export type ListParam = (typeof LIST_PARAMS)[number];
+export type QueryParam = (typeof QUERY_PARAMS)[number];
 
 export type CompatRoute = {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -52,17 +33,26 @@ export type CompatRoute = {
   /** The root field of the result; a connection's nodes are the records. */
   result: string;
   connection?: true;
-  listParams?: readonly ListParam[];
+  /** The query parameters it reads; a route without any takes none. */
+  params?: readonly QueryParam[];
+  /** Visit parameters this server does not support: refused by name where unknown ones are (v2). */
+  unsupportedParams?: readonly string[];
   /** The body is the operation's `$input`. */
   body?: true;
   status: 200 | 201 | 204;
 };
 
-const VISITOR_LIST_PARAMS = LIST_PARAMS;
+const VISITOR_LIST_PARAMS = [
+  "fromRevision",
+  "limit",
+  "registrationStates",
+  "registrationTypes",
+  "showDeleted",
+] as const satisfies readonly QueryParam[];
 // Partners have no registration state.
-const PARTNER_LIST_PARAMS = LIST_PARAMS.filter((param) => param !== "registrationStates");
+const PARTNER_LIST_PARAMS = VISITOR_LIST_PARAMS.filter((param) => param !== "registrationStates");
 
-/** SPEC section 5, route by route. Everything else (OpenAPI, validation, rendering) derives from this. */
+/** SPEC section 5, route by route, under `/json` and `/xml`. Everything else (OpenAPI, validation, rendering) derives from this. */
 export const ROUTES: readonly CompatRoute[] = [
   {
     method: "GET",
@@ -95,7 +85,7 @@ export const ROUTES: readonly CompatRoute[] = [
     operation: "CompatVisitors",
     result: "visitors",
     connection: true,
-    listParams: VISITOR_LIST_PARAMS,
+    params: VISITOR_LIST_PARAMS,
     status: 200,
   },
   {
@@ -139,7 +129,7 @@ export const ROUTES: readonly CompatRoute[] = [
     operation: "CompatPartners",
     result: "partners",
     connection: true,
-    listParams: PARTNER_LIST_PARAMS,
+    params: PARTNER_LIST_PARAMS,
     status: 200,
   },
   {
@@ -178,64 +168,150 @@ export const ROUTES: readonly CompatRoute[] = [
   },
 ];
 
-export type CompiledRoute = CompatRoute & {
-  /** The document as Apollo receives it; its own parse/validation cache keys on this text. */
-  query: string;
-  document: DocumentNode;
-  /** The record type (Visitor) and its element name (`visitor`); lists are its plural. */
-  record: GraphQLObjectType;
-  element: string;
-  /** What the route answers: one record or a list of them. */
-  resultType: GraphQLOutputType;
-  list: boolean;
-  input?: { type: GraphQLInputObjectType; xmlListItems: ReadonlySet<string> };
-  filter?: GraphQLInputObjectType;
-};
+const V2_VISITOR_PARAMS = [
+  "fromRevision",
+  "limit",
+  "registrationStates",
+  "registrationTypes",
+  "contactReference",
+  "showDeleted",
+] as const satisfies readonly QueryParam[];
+const V2_PARTNER_PARAMS = [
+  "fromRevision",
+  "limit",
+  "registrationType",
+  "registrationTypes",
+  "contactReference",
+  "showDeleted",
+] as const satisfies readonly QueryParam[];
+// Visit filters by its own contact ids, which this server does not have.
+const V2_UNSUPPORTED = ["contactId"];
 
-function variableType(schema: GraphQLSchema, operation: OperationDefinitionNode, name: string) {
-  const definition = operation.variableDefinitions?.find((variable) => variable.variable.name.value === name);
-  const type = definition ? getNamedType(typeFromAST(schema, definition.type)) : undefined;
-  return isInputObjectType(type) ? type : undefined;
-}
+/** SPEC section 9 (webhooks aside), route by route, under `/create/v2`. */
+export const V2_ROUTES: readonly CompatRoute[] = [
+  {
+    method: "GET",
+    path: "/expos",
+    summary: "The expos (events) the caller may see, in revision order",
+    operation: "V2Expos",
+    result: "events",
+    params: ["fromRevision", "limit", "reference"],
+    status: 200,
+  },
+  {
+    method: "GET",
+    path: "/expos/:expoId",
+    summary: "One expo with its questions",
+    operation: "V2Expo",
+    result: "event",
+    status: 200,
+  },
+  {
+    method: "GET",
+    path: "/registrationTypes/:expoId",
+    summary: "The expo's registration types and the organisation-wide ones",
+    operation: "V2RegistrationTypes",
+    result: "registrationTypes",
+    status: 200,
+  },
+  {
+    method: "GET",
+    path: "/visitors/:expoId",
+    summary: "The expo's visitors in revision order (change feed, tombstones included by default)",
+    operation: "V2Visitors",
+    result: "visitors",
+    connection: true,
+    params: V2_VISITOR_PARAMS,
+    unsupportedParams: V2_UNSUPPORTED,
+    status: 200,
+  },
+  {
+    method: "POST",
+    path: "/visitors/:expoId",
+    summary: "Create a visitor",
+    operation: "V2CreateVisitor",
+    result: "createVisitor",
+    body: true,
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/visitors/:expoId/:visitorId",
+    summary: "A visitor, also when deleted",
+    operation: "V2Visitor",
+    result: "visitor",
+    status: 200,
+  },
+  {
+    method: "PUT",
+    path: "/visitors/:expoId/:visitorId",
+    summary: "Update a visitor: fields left out keep their value, a nested contact merges",
+    operation: "V2UpdateVisitor",
+    result: "updateVisitor",
+    body: true,
+    status: 200,
+  },
+  {
+    method: "DELETE",
+    path: "/visitors/:expoId/:visitorId",
+    summary: "Delete a visitor (it stays as a tombstone)",
+    operation: "V2DeleteVisitor",
+    result: "deleteVisitor",
+    status: 204,
+  },
+  {
+    method: "GET",
+    path: "/partners/:expoId",
+    summary: "The expo's partners in revision order (change feed, tombstones included by default)",
+    operation: "V2Partners",
+    result: "partners",
+    connection: true,
+    params: V2_PARTNER_PARAMS,
+    unsupportedParams: V2_UNSUPPORTED,
+    status: 200,
+  },
+  {
+    method: "POST",
+    path: "/partners/:expoId",
+    summary: "Create a partner",
+    operation: "V2CreatePartner",
+    result: "createPartner",
+    body: true,
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/partners/:expoId/:partnerId",
+    summary: "A partner, also when deleted",
+    operation: "V2Partner",
+    result: "partner",
+    status: 200,
+  },
+  {
+    method: "PUT",
+    path: "/partners/:expoId/:partnerId",
+    summary: "Update a partner: fields left out keep their value, a nested contact merges",
+    operation: "V2UpdatePartner",
+    result: "updatePartner",
+    body: true,
+    status: 200,
+  },
+  {
+    method: "DELETE",
+    path: "/partners/:expoId/:partnerId",
+    summary: "Delete a partner (it stays as a tombstone)",
+    operation: "V2DeletePartner",
+    result: "deletePartner",
+    status: 204,
+  },
+];
 
-/**
- * Parses and validates every route's document once, and reads from the schema what REST needs to
- * know about it. An invalid document is a programming error: this throws, naming it.
- */
-export function compileRoutes(schema: GraphQLSchema): CompiledRoute[] {
-  return ROUTES.map((route) => {
-    const document = parse(OPERATIONS[route.operation]);
-    const errors = validate(schema, document);
-    const operation = document.definitions.find(
-      (definition): definition is OperationDefinitionNode =>
-        definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === route.operation,
-    );
-    if (errors.length > 0 || !operation) {
-      throw new GraphQLError(
-        `REST operation ${route.operation} is invalid: ${errors.map((e) => e.message).join("; ")}`,
-      );
-    }
-    const root = operation.operation === "mutation" ? schema.getMutationType() : schema.getQueryType();
-    const field = root?.getFields()[route.result];
-    if (!field) throw new GraphQLError(`REST operation ${route.operation} has no field ${route.result}`);
-    let record: GraphQLNamedType | undefined = getNamedType(field.type);
-    if (route.connection && isObjectType(record)) {
-      const edge = getNamedType(record.getFields().edges?.type);
-      record = isObjectType(edge) ? getNamedType(edge.getFields().node?.type) : undefined;
-    }
-    if (!isObjectType(record)) throw new GraphQLError(`REST operation ${route.operation} has no record type`);
-    const element = typeElement(record.name);
-    const inputType = route.body ? variableType(schema, operation, "input") : undefined;
-    return {
-      ...route,
-      query: print(document),
-      document,
-      record,
-      element,
-      resultType: route.connection ? new GraphQLList(new GraphQLNonNull(record)) : field.type,
-      list: route.connection === true || isListType(getNullableType(field.type)),
-      input: inputType && { type: inputType, xmlListItems: xmlListItems(element, inputType) },
-      filter: route.listParams ? variableType(schema, operation, "filter") : undefined,
-    };
-  });
-}
+/** A family of REST routes: a dialect and its route table. */
+export type RestFamily = { dialect: RestDialect; routes: readonly CompatRoute[] };
+
+/** Every family, in the order they are mounted: v1 JSON and XML share one table. */
+export const FAMILIES: readonly RestFamily[] = [
+  { dialect: V1_JSON, routes: ROUTES },
+  { dialect: V1_XML, routes: ROUTES },
+  { dialect: V2, routes: V2_ROUTES },
+];

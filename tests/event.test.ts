@@ -2,6 +2,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
+  createApiKey,
   createEvent,
   createQuestion,
   createRegistrationType,
@@ -230,6 +231,105 @@ describe("events", () => {
       data.event.questions.map((q) => q.id),
       [question.id],
     );
+  });
+
+  describe("the events' change feed", () => {
+    const PAGE = `query($first: Int, $filter: EventFilter) {
+      events(first: $first, filter: $filter) { id reference revision } }`;
+    type Row = { id: string; reference: string | null; revision: number };
+    const page = async (variables: Record<string, unknown>, as?: string) =>
+      (await t.ok<{ events: Row[] }>(PAGE, variables, { as })).events;
+
+    it("gives an event a new, higher revision on create and on every update", async () => {
+      const created = await t.ok<{ createEvent: { id: string; revision: number } }>(
+        "mutation($input: CreateEventInput!) { createEvent(input: $input) { id revision } }",
+        { input: validInput() },
+      );
+      const first = created.createEvent.revision;
+      const createdBetween = await createEvent(t);
+      const updated = await t.ok<{ updateEvent: { revision: number } }>(
+        'mutation($id: ID!) { updateEvent(id: $id, input: { name: "Renamed" }) { revision } }',
+        { id: created.createEvent.id },
+      );
+      assert.ok(Number.isSafeInteger(first) && first > 0);
+      assert.ok(updated.updateEvent.revision > first);
+      const between = await page({ filter: { fromRevision: first } });
+      assert.ok(between.some((event) => event.id === createdBetween.id));
+      assert.equal(between.at(-1)?.id, created.createEvent.id, "the updated event moves to the end");
+    });
+
+    it("pages in revision order from fromRevision, first at a time, and filters by reference", async () => {
+      const reference = `ref-${Date.now()}`;
+      const made: { id: string }[] = [];
+      for (let index = 0; index < 5; index++) {
+        made.push(await createEvent(t, undefined, { reference: index % 2 === 0 ? reference : null }));
+      }
+      const all = await page({ filter: { fromRevision: 0 }, first: 100 });
+      const revisions = all.map((event) => event.revision);
+      assert.deepEqual(
+        [...revisions].sort((a, b) => a - b),
+        revisions,
+        "revision order",
+      );
+      const start = all.find((event) => event.id === made[0]!.id)!.revision;
+      const seen: string[] = [];
+      let from = start;
+      for (;;) {
+        const next = await page({ filter: { fromRevision: from }, first: 2 });
+        if (next.length === 0) break;
+        assert.ok(next.length <= 2);
+        seen.push(...next.map((event) => event.id));
+        from = next.at(-1)!.revision + 1;
+      }
+      assert.deepEqual(
+        seen.filter((id) => made.some((event) => event.id === id)),
+        made.map((event) => event.id),
+      );
+      const referenced = await page({ filter: { reference } });
+      assert.deepEqual(
+        referenced.map((event) => event.id),
+        [made[0]!.id, made[2]!.id, made[4]!.id],
+      );
+    });
+
+    it("keeps the plain list of every event by start date, and scopes pages to an API key's events", async () => {
+      const mine = await createEvent(t);
+      await createEvent(t);
+      const key = await createApiKey(t, { eventIds: [mine.id] });
+      assert.deepEqual(
+        (await page({ first: 100 }, key.secret)).map((event) => event.id),
+        [mine.id],
+      );
+      const plain = await t.ok<{ events: { id: string }[] }>(LIST);
+      assert.ok(plain.events.length >= 2);
+    });
+
+    it("refuses a page size outside 1 to 100 and a negative fromRevision, naming them", async () => {
+      for (const [variables, field] of [
+        [{ first: 0 }, "first"],
+        [{ first: 101 }, "first"],
+        [{ filter: { fromRevision: 0 }, first: 1000 }, "first"],
+      ] as const) {
+        const result = await t.gql(PAGE, variables);
+        assert.equal(result.status, 422, JSON.stringify(variables));
+        assert.deepEqual(failure(result).fields, [field]);
+      }
+      const negative = await t.gql(PAGE, { filter: { fromRevision: -1 } });
+      assert.equal(failure(negative).code, "BAD_USER_INPUT");
+    });
+  });
+
+  it("tells event registration types (EXPO) from organisation-wide ones (ORGANIZATION)", async () => {
+    const event = await createEvent(t);
+    const own = await createRegistrationType(t, event.id);
+    const wide = await createRegistrationType(t, null, "PARTNER");
+    const data = await t.ok<{ registrationTypes: { id: string; level: string }[] }>(
+      "query($id: ID) { registrationTypes(eventId: $id) { id level } }",
+      { id: event.id },
+    );
+    const level = (id: string) => data.registrationTypes.find((type) => type.id === id)?.level;
+    assert.equal(level(own), "EXPO");
+    assert.equal(level(wide), "ORGANIZATION");
   });
 
   describe("roles", () => {

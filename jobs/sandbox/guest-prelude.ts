@@ -96,15 +96,25 @@ export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
     });
   };
 
-  async function fetch(input, init = {}) {
-    const url = typeof input === "string" ? input : String(input?.url ?? input);
+  const requestInit = (name, init) => {
     const body = init.body ?? undefined;
     if (body !== undefined && typeof body !== "string") {
-      throw new TypeError("fetch: body must be a string (use JSON.stringify for JSON)");
+      throw new TypeError(name + ": body must be a string (use JSON.stringify for JSON)");
     }
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     const method = String(init.method ?? "GET").toUpperCase();
-    return response(await call("fetch", { url, method, headers, body }));
+    return { method, headers, body };
+  };
+
+  async function fetch(input, init = {}) {
+    const url = typeof input === "string" ? input : String(input?.url ?? input);
+    return response(await call("fetch", { url, ...requestInit("fetch", init) }));
+  }
+
+  // This server's REST routes by path (/json/..., /xml/..., /create/v2/...), as the function's key.
+  async function visitFetch(path, init = {}) {
+    if (typeof path !== "string") throw new TypeError("visit.fetch: path must be a string such as /create/v2/expos");
+    return response(await call("visitFetch", { path, ...requestInit("visit.fetch", init) }));
   }
 
   const stateName = (name) => {
@@ -122,6 +132,7 @@ export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
 
   const visit = freeze({
     graphql: (query, variables = {}) => call("graphql", { query: String(query), variables }),
+    fetch: visitFetch,
   });
 
   for (const [name, value] of Object.entries({ console, fetch, Headers, state, visit })) {

@@ -23,7 +23,13 @@ export type GuestRun = { code: string; ctx: GuestContext; limits: WorkerLimits }
 const LOG_TRUNCATED_MARKER = "[logs truncated]\n";
 
 const STACK_BYTES = 256 * 1024;
-const HOST_OPS: ReadonlySet<string> = new Set<HostOp>(["graphql", "stateGet", "stateSet", "fetch"]);
+const HOST_OPS: ReadonlySet<string> = new Set<HostOp>([
+  "graphql",
+  "stateGet",
+  "stateSet",
+  "fetch",
+  "visitFetch",
+]);
 // Arguments are copied into the host uncapped: keep that copy far below any memory limit.
 const MAX_CALL_CHARS = 8 * 1024 * 1024;
 const STACK_LINES = 8;

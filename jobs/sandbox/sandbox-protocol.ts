@@ -2,7 +2,7 @@ import type { GuestContext, RunStatus } from "./sandbox-types.js";
 
 /** Messages between the runner (main thread) and a sandbox worker, over the worker's MessagePort. */
 
-export type HostOp = "graphql" | "stateGet" | "stateSet" | "fetch";
+export type HostOp = "graphql" | "stateGet" | "stateSet" | "fetch" | "visitFetch";
 
 export type WorkerLimits = { memoryBytes: number; timeoutMs: number; maxLogBytes: number };
 

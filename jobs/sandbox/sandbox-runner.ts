@@ -66,6 +66,8 @@ const fetchArgs = z.object({
   body: z.string().optional(),
 });
 
+const visitFetchArgs = fetchArgs.omit({ url: true }).extend({ path: z.string() });
+
 const parseArgs = <T>(op: HostOp, schema: z.ZodType<T>, args: unknown): T => {
   const parsed = schema.safeParse(args);
   if (!parsed.success) throw new TypeError(`${op}: invalid arguments`);
@@ -300,6 +302,12 @@ export class SandboxRunner {
         }
         run.fetchCount++;
         return this.fetch(run, request);
+      }
+      case "visitFetch": {
+        // In-process, not outbound: the API key's own limits apply, not the run's fetch count.
+        const request = parseArgs(op, visitFetchArgs, args);
+        if (!hooks.visitFetch) throw new Error("visit.fetch is not available in this run");
+        return hooks.visitFetch(request);
       }
     }
   }

@@ -1,6 +1,15 @@
 import type { JsonValue } from "@/src/services/functions/function-types.js";
 import type { FetchRequest, FetchResponse } from "./safe-fetch.js";
 
+/** A `visit.fetch(path, init)` call: one of this server's REST routes, by path. */
+export type VisitFetchRequest = {
+  /** `/json/...`, `/xml/...` or `/create/v2/...`, with its query string. */
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+};
+
 /** Per-run limits; callers take the defaults from configuration (see sandbox-config.ts). */
 export type RunLimits = {
   memoryBytes: number;
@@ -52,6 +61,8 @@ export type RunHooks = {
   stateSet(name: string, value: JsonValue): Promise<void>;
   /** Replaces the runner's SSRF-guarded fetch (its allow-list, time and size caps). */
   fetch?(request: FetchRequest, signal: AbortSignal): Promise<FetchResponse>;
+  /** `visit.fetch(path, init)`: this server's REST routes in-process, as the function's API key. */
+  visitFetch?(request: VisitFetchRequest): Promise<FetchResponse>;
 };
 
 export type RunStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "OUT_OF_MEMORY";

@@ -8,9 +8,10 @@ import type { PublicError } from "./public-error.js";
 /**
  * The one renderer of error bodies. Every surface takes a PublicError (src/errors/public-error.ts)
  * and answers it in its own shape: GraphQL's `errors` entry, RFC 9457 problem+json (REST JSON and
- * endpoint functions), or the XML error document of schema/error.xsd (REST XML).
+ * endpoint functions), Visit Create v2's problem+json (`/create/v2`), or the XML error document of
+ * schema/error.xsd (REST XML).
  */
-export type ErrorFormat = "graphql" | "problem+json" | "xml";
+export type ErrorFormat = "graphql" | "problem+json" | "problem+json-v2" | "xml";
 
 /** A GraphQL `errors` entry: the message, and the code, reason, field errors and details in `extensions`. */
 export function graphqlError(
@@ -41,15 +42,27 @@ export type ProblemDocument = {
   [detail: string]: unknown;
 };
 
-/** SPEC section 5's problem+json: `{status, title, errorCode, detail, reason?, errors: [{field, error}]}` and any details. */
-export function problemDocument(error: PublicError): ProblemDocument {
+/** The problem `type` of an error code: a URN, since the codes are documented here, not at a URL. */
+export const problemType = (code: string) =>
+  `urn:visit-api:problem:${code.toLowerCase().replaceAll("_", "-")}`;
+
+/**
+ * SPEC section 5's problem+json: `{status, title, errorCode, detail, reason?, errors: [{field, error}]}`
+ * and any details; section 9's (v2) adds the problem `type` and a `description` per field.
+ */
+export function problemDocument(error: PublicError, v2 = false): ProblemDocument {
   return {
     status: error.status,
     title: ERROR_CODES[error.code].title,
+    ...(v2 && { type: problemType(error.code) }),
     errorCode: error.code,
     detail: error.message,
     ...(error.reason && { reason: error.reason }),
-    errors: error.errors.map((item) => ({ field: item.field, error: item.message })),
+    errors: error.errors.map((item) => ({
+      field: item.field,
+      error: item.message,
+      ...(v2 && { description: `${item.field} ${item.message}` }),
+    })),
     ...error.details,
   };
 }
@@ -89,8 +102,9 @@ export function renderError(error: PublicError, format: ErrorFormat): RenderedEr
   if (format === "graphql") {
     return rendered("application/json; charset=utf-8", JSON.stringify({ errors: [graphqlError(error)] }));
   }
-  if (format === "problem+json") {
-    return rendered("application/problem+json; charset=utf-8", JSON.stringify(problemDocument(error)));
+  if (format === "problem+json" || format === "problem+json-v2") {
+    const document = problemDocument(error, format === "problem+json-v2");
+    return rendered("application/problem+json; charset=utf-8", JSON.stringify(document));
   }
   return rendered("application/xml; charset=utf-8", xmlErrorDocument(error));
 }

@@ -1,5 +1,6 @@
 import type { ApolloServer } from "@apollo/server";
 import type { Logger } from "pino";
+import { RestDispatcher } from "@/compat/rest-dispatcher.js";
 import { FunctionRunner } from "@/jobs/function-runner.js";
 import { runnerOptionsFromEnv } from "@/jobs/sandbox/sandbox-config.js";
 import { SandboxRunner } from "@/jobs/sandbox/sandbox-runner.js";
@@ -16,8 +17,9 @@ import { createInfrastructure, type Infrastructure } from "./infrastructure.js";
 
 /**
  * What runs functions, with or without an HTTP server: services, usage statistics, the in-process
- * GraphQL executor (for visit.graphql), the sandbox and the function runner. The app builds its
- * routes on it; the worker process (worker-main.ts) uses it alone.
+ * GraphQL executor (for visit.graphql), the REST dispatcher (for visit.fetch and the REST routers),
+ * the sandbox and the function runner. The app builds its routes on it; the worker process
+ * (worker-main.ts) uses it alone.
  */
 export type Core = {
   infrastructure: Infrastructure;
@@ -25,6 +27,8 @@ export type Core = {
   usage: UsageRecorder;
   apollo: ApolloServer<GraphQLContext>;
   graphql: GraphQLExecutor;
+  /** The REST families (v1 JSON/XML, v2) without HTTP: for the routers and for visit.fetch. */
+  rest: RestDispatcher;
   sandbox: SandboxRunner;
   runner: FunctionRunner;
   /** Stops Apollo, the sandbox, usage flushing and Redis; not the database. Callers drain their work first. */
@@ -53,6 +57,7 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
   const apollo = createApolloServer({ schema, env, logger });
   await apollo.start();
   const graphql = createExecutor(apollo, services);
+  const rest = new RestDispatcher({ graphql, schema, bodyLimitBytes: env.BODY_LIMIT_BYTES });
 
   const sandbox = new SandboxRunner(runnerOptionsFromEnv(env));
   runner = new FunctionRunner({
@@ -63,6 +68,7 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
     state: services.functionState,
     verifier: services.apiKeyVerifier,
     graphql,
+    rest,
     rateLimiter: infrastructure.rateLimiter,
     usage,
   });
@@ -73,6 +79,7 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
     usage,
     apollo,
     graphql,
+    rest,
     sandbox,
     runner,
     async close() {

@@ -36,7 +36,7 @@ export function createHttpApp(options: {
   core: Core;
 }): Express {
   const { env, logger, database, core } = options;
-  const { infrastructure, services, usage, apollo, graphql, runner } = core;
+  const { infrastructure, services, usage, apollo, rest, runner } = core;
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", env.TRUST_PROXY);
@@ -110,7 +110,13 @@ export function createHttpApp(options: {
     }),
   );
 
-  app.use(createCompatRouter({ env, graphql, authenticate: authenticateRequest }));
+  app.use(
+    createCompatRouter({
+      dispatcher: rest,
+      authenticate: authenticateRequest,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    }),
+  );
 
   app.use(
     functionsRouter({
@@ -146,6 +152,7 @@ function callTypeOf(path: string): CallType | undefined {
   if (path === "/graphql") return "GRAPHQL";
   if (path.startsWith("/json/")) return "JSON";
   if (path.startsWith("/xml/")) return "XML";
+  if (path.startsWith("/create/v2/")) return "JSON";
   if (path.startsWith("/functions/")) return "FUNCTION";
   return undefined;
 }

@@ -20,7 +20,8 @@ export type FeedArgs = { first?: number | null; after?: string | null; filter?: 
 
 export type FeedPage<T> = { nodes: T[]; hasNextPage: boolean };
 
-const pagingSchema = z.object({
+/** `first` and `fromRevision` of any page in revision order. */
+export const pagingSchema = z.object({
   first: z
     .number()
     .int()

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { events } from "@/schema/tables/index.js";
 import {
@@ -10,7 +10,9 @@ import {
 } from "@/src/auth/actor.js";
 import type { Queryable } from "@/src/db/database.js";
 import { forbidden, notFound } from "@/src/errors/app-error.js";
+import { MAX_PAGE_SIZE, pagingSchema } from "./change-feed.js";
 import { newEventId } from "./ids.js";
+import { takeRevisions } from "./revision.service.js";
 import { FieldErrors, parseInput, text, withDefault } from "./validation.js";
 
 export type Event = typeof events.$inferSelect;
@@ -43,6 +45,12 @@ const createEventSchema = z.object({ ...eventFields, timezone: withDefault(timez
 const updateEventSchema = z.object(eventFields).partial();
 
 export type CreateEventInput = z.input<typeof createEventSchema>;
+
+/** A page of the events' change feed: revision order from `fromRevision`, optionally one reference. */
+export type EventPageArgs = {
+  first?: number | null;
+  filter?: { fromRevision?: number | null; reference?: string | null } | null;
+};
 export type UpdateEventInput = z.input<typeof updateEventSchema>;
 
 function checkPeriod(start: Date, end: Date) {
@@ -93,19 +101,29 @@ export class EventService {
     return this.visible(requireDataRead(actor), eventId);
   }
 
-  async list(actor: Actor): Promise<Event[]> {
+  /**
+   * Without paging arguments, every event the actor may see, by start date. With `first` or a
+   * filter, one page in revision order (SPEC section 9: expos page like visitors and partners).
+   */
+  async list(actor: Actor, args: EventPageArgs = {}): Promise<Event[]> {
     const org = requireDataRead(actor);
     const scoped = org.kind === "apiKey" && org.eventIds.length > 0;
-    return this.db
+    const paged = args.first != null || args.filter != null;
+    const paging = parseInput(pagingSchema, { first: args.first, fromRevision: args.filter?.fromRevision });
+    const reference = args.filter?.reference;
+    const query = this.db
       .select()
       .from(events)
       .where(
         and(
           eq(events.organisationId, org.organisationId),
           scoped ? inArray(events.id, org.eventIds) : undefined,
+          paging.fromRevision ? gte(events.revision, paging.fromRevision) : undefined,
+          reference != null ? eq(events.reference, reference) : undefined,
         ),
-      )
-      .orderBy(asc(events.start), asc(events.id));
+      );
+    if (!paged) return query.orderBy(asc(events.start), asc(events.id));
+    return query.orderBy(asc(events.revision)).limit(paging.first ?? MAX_PAGE_SIZE);
   }
 
   async create(actor: Actor, input: CreateEventInput): Promise<Event> {
@@ -115,11 +133,14 @@ export class EventService {
     }
     const value = parseInput(createEventSchema, input);
     checkPeriod(value.start, value.end);
-    const [row] = await this.db
-      .insert(events)
-      .values({ id: newEventId(), organisationId: org.organisationId, ...value })
-      .returning();
-    return row!;
+    return this.db.transaction(async (tx) => {
+      const revision = await takeRevisions(tx);
+      const [row] = await tx
+        .insert(events)
+        .values({ id: newEventId(), organisationId: org.organisationId, ...value, revision })
+        .returning();
+      return row!;
+    });
   }
 
   async update(actor: Actor, eventId: string, input: UpdateEventInput): Promise<Event> {
@@ -127,11 +148,14 @@ export class EventService {
     const current = await this.visible(org, eventId);
     const value = parseInput(updateEventSchema, input);
     checkPeriod(value.start ?? current.start, value.end ?? current.end);
-    const [row] = await this.db
-      .update(events)
-      .set({ ...value, updatedAt: new Date() })
-      .where(and(eq(events.organisationId, org.organisationId), eq(events.id, eventId)))
-      .returning();
-    return row!;
+    return this.db.transaction(async (tx) => {
+      const revision = await takeRevisions(tx);
+      const [row] = await tx
+        .update(events)
+        .set({ ...value, revision, updatedAt: new Date() })
+        .where(and(eq(events.organisationId, org.organisationId), eq(events.id, eventId)))
+        .returning();
+      return row!;
+    });
   }
 }

@@ -4,11 +4,13 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import express from "express";
 import { createCompatRouter } from "@/compat/compat.router.js";
+import { RestDispatcher } from "@/compat/rest-dispatcher.js";
 import type { Actor } from "@/src/auth/actor.js";
 import { newApiKeySecret } from "@/src/auth/api-key-format.js";
 import { loadEnv } from "@/src/config/env.js";
 import { AppError } from "@/src/errors/app-error.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
+import { graphqlSchema } from "@/src/graphql/schema.js";
 import {
   basicAuth,
   createApiKey,
@@ -385,7 +387,19 @@ async function stubServer(graphql: GraphQLExecutor, authenticate?: () => Promise
     roles: ["ADMIN"],
     sessionHash: "hash",
   };
-  app.use(createCompatRouter({ env: loadEnv(), graphql, authenticate: authenticate ?? (async () => admin) }));
+  const { BODY_LIMIT_BYTES } = loadEnv();
+  const dispatcher = new RestDispatcher({
+    graphql,
+    schema: await graphqlSchema(),
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+  });
+  app.use(
+    createCompatRouter({
+      dispatcher,
+      authenticate: authenticate ?? (async () => admin),
+      bodyLimitBytes: BODY_LIMIT_BYTES,
+    }),
+  );
   const server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

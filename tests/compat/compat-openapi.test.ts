@@ -1,8 +1,8 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ROUTES } from "@/compat/route-table.js";
-import { createEvent, createQuestion } from "../support/factories.js";
+import { ROUTES, V2_ROUTES } from "@/compat/route-table.js";
+import { createEvent, createQuestion, createRegistrationType } from "../support/factories.js";
 import { startApp, type TestApp } from "../support/harness.js";
 import { restOk } from "./support.js";
 
@@ -35,11 +35,15 @@ type OpenApi = {
 
 let t: TestApp;
 let doc: OpenApi;
+let v2Doc: OpenApi;
 before(async () => {
   t = await startApp();
   const response = await t.fetch("/openapi.json");
   assert.equal(response.status, 200);
   doc = (await response.json()) as OpenApi;
+  const v2 = await t.fetch("/create/v2/openapi.json");
+  assert.equal(v2.status, 200);
+  v2Doc = (await v2.json()) as OpenApi;
 });
 after(() => t.close());
 
@@ -47,17 +51,17 @@ after(() => t.close());
  * Checks a value against the subset of JSON Schema the generated document uses. Returns the
  * failures as paths, so a mismatch between the document and real responses names its place.
  */
-function check(value: unknown, schema: Schema, path: string, failures: string[]): void {
+function check(value: unknown, schema: Schema, path: string, failures: string[], within = doc): void {
   if (schema.$ref) {
-    const target = doc.components.schemas[schema.$ref.replace("#/components/schemas/", "")];
+    const target = within.components.schemas[schema.$ref.replace("#/components/schemas/", "")];
     if (!target) failures.push(`${path}: dangling ${schema.$ref}`);
-    else check(value, target, path, failures);
+    else check(value, target, path, failures, within);
     return;
   }
   if (schema.oneOf) {
     const matching = schema.oneOf.filter((option) => {
       const inner: string[] = [];
-      check(value, option, path, inner);
+      check(value, option, path, inner, within);
       return inner.length === 0;
     });
     if (matching.length !== 1) failures.push(`${path}: matches ${matching.length} of oneOf`);
@@ -73,7 +77,7 @@ function check(value: unknown, schema: Schema, path: string, failures: string[])
       for (const key of schema.required ?? []) if (!(key in value)) failures.push(`${path}.${key}: missing`);
       for (const [key, item] of Object.entries(value)) {
         const property = schema.properties?.[key];
-        if (property) check(item, property, `${path}.${key}`, failures);
+        if (property) check(item, property, `${path}.${key}`, failures, within);
         else if (schema.properties) failures.push(`${path}.${key}: not in the schema`);
       }
       return;
@@ -82,7 +86,7 @@ function check(value: unknown, schema: Schema, path: string, failures: string[])
       if (!Array.isArray(value)) failures.push(`${path}: not an array`);
       else
         for (const [index, item] of value.entries())
-          check(item, schema.items ?? {}, `${path}.${index}`, failures);
+          check(item, schema.items ?? {}, `${path}.${index}`, failures, within);
       return;
     case "integer":
       if (!Number.isInteger(value)) failures.push(`${path}: not an integer`);
@@ -97,9 +101,9 @@ function check(value: unknown, schema: Schema, path: string, failures: string[])
   }
 }
 
-function assertMatches(value: unknown, schema: Schema, what: string): void {
+function assertMatches(value: unknown, schema: Schema, what: string, within = doc): void {
   const failures: string[] = [];
-  check(value, schema, what, failures);
+  check(value, schema, what, failures, within);
   assert.deepEqual(failures, [], `${what}: ${JSON.stringify(value)}`);
 }
 
@@ -126,7 +130,7 @@ describe("/openapi.json", () => {
         const queryParams = operation.parameters
           .filter((parameter) => parameter.in === "query")
           .map((p) => p.name);
-        assert.deepEqual(queryParams, [...(route.listParams ?? [])]);
+        assert.deepEqual(queryParams, [...(route.params ?? [])]);
         if (route.body) {
           const types = Object.keys(operation.requestBody?.content ?? {});
           assert.deepEqual(types, format === "json" ? ["application/json"] : ["application/xml", "text/xml"]);
@@ -196,5 +200,105 @@ describe("/openapi.json", () => {
     }
     const problem = JSON.parse((await restOk(t, "GET", `/json/visitors/${event.id}?limit=0`, 422)).text);
     assertMatches(problem, doc.components.schemas.Problem!, "problem");
+  });
+});
+
+describe("/create/v2/openapi.json", () => {
+  it("is OpenAPI 3.1 and describes every v2 route, with 400 for unknown query parameters everywhere", () => {
+    assert.equal(v2Doc.openapi, "3.1.0");
+    const operationIds = new Set<string>();
+    for (const route of V2_ROUTES) {
+      const path = `/create/v2${route.path.replace(/:(\w+)/g, "{$1}")}`;
+      const operation = v2Doc.paths[path]?.[route.method.toLowerCase()];
+      assert.ok(operation, `${route.method} ${path}`);
+      operationIds.add(operation.operationId);
+      for (const status of [String(route.status), "400", "401", "403", "404", "429", "500"])
+        assert.ok(operation.responses[status], `${path}: ${status}`);
+      assert.deepEqual(
+        operation.parameters.filter((parameter) => parameter.in === "query").map((p) => p.name),
+        [...(route.params ?? [])],
+      );
+      if (route.body) {
+        assert.deepEqual(Object.keys(operation.requestBody?.content ?? {}), ["application/json"]);
+        for (const status of ["413", "415", "422"])
+          assert.ok(operation.responses[status], `${path}: ${status}`);
+      }
+      assert.ok(operation.responses["404"]?.content?.["application/problem+json"]);
+    }
+    assert.equal(operationIds.size, V2_ROUTES.length);
+    assert.equal(Object.keys(v2Doc.paths).filter((path) => !path.startsWith("/create/v2/")).length, 0);
+  });
+
+  it("spells fields in camelCase and enum values as Visit does, accepting upper case on input", () => {
+    const visitor = v2Doc.components.schemas.Visitor!;
+    assert.deepEqual(visitor.properties?.registrationState?.enum, [
+      "invited",
+      "registering",
+      "stopped",
+      "registered",
+      "pendingConfirmation",
+      "hold",
+      "denied",
+      "cancelled",
+    ]);
+    const input = v2Doc.components.schemas.CreateVisitorInput!;
+    const state = input.properties?.registrationState?.oneOf?.[0]?.enum ?? [];
+    assert.ok(state.includes("pendingConfirmation") && state.includes("PENDING_CONFIRMATION"));
+    assert.deepEqual(Object.keys(v2Doc.components.schemas.RegistrationType?.properties ?? {}), [
+      "id",
+      "name",
+      "reference",
+      "level",
+      "type",
+    ]);
+    for (const schema of Object.values(v2Doc.components.schemas)) {
+      for (const key of Object.keys(schema.properties ?? {})) assert.match(key, /^[a-z][a-zA-Z0-9]*$/, key);
+    }
+  });
+
+  it("describes what the v2 routes really answer and accept", async () => {
+    const event = await createEvent(t, undefined, { reference: "openapi-v2" });
+    await createQuestion(t, event.id, "SINGLE_CHOICE");
+    await createRegistrationType(t, event.id, "VISITOR");
+    await createRegistrationType(t, null, "PARTNER");
+    const body = {
+      registrationState: "REGISTERED",
+      contact: { firstName: "Ada", address: { city: "London" } },
+    };
+    const create = v2Doc.paths["/create/v2/visitors/{expoId}"]!.post!;
+    assertMatches(body, create.requestBody!.content["application/json"]!.schema, "create body", v2Doc);
+    const created = JSON.parse(
+      (await restOk(t, "POST", `/create/v2/visitors/${event.id}`, 201, { body: JSON.stringify(body) })).text,
+    );
+    assertMatches(created, create.responses["201"]!.content!["application/json"]!.schema, "created", v2Doc);
+    const partner = JSON.parse(
+      (
+        await restOk(t, "POST", `/create/v2/partners/${event.id}`, 201, {
+          body: JSON.stringify({ name: "P", staff: [{ firstName: "S" }] }),
+        })
+      ).text,
+    );
+    const checks: [string, string][] = [
+      ["/create/v2/expos", "/create/v2/expos?reference=openapi-v2"],
+      ["/create/v2/expos/{expoId}", `/create/v2/expos/${event.id}`],
+      ["/create/v2/registrationTypes/{expoId}", `/create/v2/registrationTypes/${event.id}`],
+      ["/create/v2/visitors/{expoId}", `/create/v2/visitors/${event.id}`],
+      ["/create/v2/visitors/{expoId}/{visitorId}", `/create/v2/visitors/${event.id}/${created.id}`],
+      ["/create/v2/partners/{expoId}", `/create/v2/partners/${event.id}`],
+      ["/create/v2/partners/{expoId}/{partnerId}", `/create/v2/partners/${event.id}/${partner.id}`],
+    ];
+    for (const [template, path] of checks) {
+      const value = JSON.parse((await restOk(t, "GET", path, 200)).text);
+      if (Array.isArray(value)) assert.ok(value.length > 0, `${path} is not empty`);
+      const schema = v2Doc.paths[template]!.get!.responses["200"]!.content!["application/json"]!.schema;
+      assertMatches(value, schema, path, v2Doc);
+    }
+    for (const [path, status] of [
+      [`/create/v2/visitors/${event.id}?limit=0`, 422],
+      [`/create/v2/visitors/${event.id}?contactId=1`, 400],
+    ] as const) {
+      const problem = JSON.parse((await restOk(t, "GET", path, status)).text);
+      assertMatches(problem, v2Doc.components.schemas.Problem!, path, v2Doc);
+    }
   });
 });

@@ -14,12 +14,14 @@ after(() => t.close());
 type Bucket = { type: string; calls: number; clientErrors: number; serverErrors: number };
 
 describe("statistics of REST calls", () => {
-  it("counts each REST call once for its API key, typed JSON or XML, with its outcome", async () => {
+  it("counts each REST call once for its API key, typed JSON (v1 and v2) or XML, with its outcome", async () => {
     const event = await createEvent(t);
     const key = await createApiKey(t, { canWrite: true });
     const as = basicAuth(key.secret);
     assert.equal((await rest(t, "GET", `/json/visitors/${event.id}`, { as })).status, 200);
     assert.equal((await rest(t, "GET", `/json/visitors/${event.id}/nosuchvisitor`, { as })).status, 404);
+    assert.equal((await rest(t, "GET", `/create/v2/visitors/${event.id}`, { as })).status, 200);
+    assert.equal((await rest(t, "GET", `/create/v2/visitors/${event.id}?contactId=1`, { as })).status, 400);
     assert.equal(
       (await rest(t, "POST", `/xml/visitors/${event.id}`, { as, body: "<visitor/>" })).status,
       201,
@@ -52,12 +54,12 @@ describe("statistics of REST calls", () => {
               },
             );
         const result = { JSON: byType("JSON"), XML: byType("XML"), GRAPHQL: byType("GRAPHQL") };
-        return result.JSON.calls + result.XML.calls >= 3 && result;
+        return result.JSON.calls + result.XML.calls >= 5 && result;
       },
       10_000,
     );
     assert.deepEqual(totals, {
-      JSON: { calls: 2, clientErrors: 1 },
+      JSON: { calls: 4, clientErrors: 2 },
       XML: { calls: 1, clientErrors: 0 },
       // The in-process GraphQL operation behind each route is not counted a second time.
       GRAPHQL: { calls: 0, clientErrors: 0 },

@@ -1,5 +1,6 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { GraphQLContext } from "@/src/graphql/context.js";
+import { RegistrationTypeLevel } from "@/src/graphql/types/enums.js";
 import { CreateRegistrationTypeInput, RegistrationType } from "@/src/graphql/types/registration-type.type.js";
 
 @Resolver(() => RegistrationType)
@@ -24,5 +25,12 @@ export class RegistrationTypeResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.registrationTypes.create(ctx.actor, eventId, input);
+  }
+
+  @FieldResolver(() => RegistrationTypeLevel, {
+    description: "EXPO when the type belongs to one event (eventId set), ORGANIZATION when to all",
+  })
+  level(@Root() type: RegistrationType): keyof typeof RegistrationTypeLevel {
+    return type.eventId === null ? "ORGANIZATION" : "EXPO";
   }
 }

@@ -8,6 +8,7 @@ export const enumObject = <T extends string>(values: readonly T[]) =>
 
 export const RegistrationState = enumObject<RegistrationStateValue>(REGISTRATION_STATES);
 export const RegistrationKind = enumObject(["VISITOR", "PARTNER"] as const);
+export const RegistrationTypeLevel = enumObject(["EXPO", "ORGANIZATION"] as const);
 export const QuestionKind = enumObject(["SINGLE_CHOICE", "MULTIPLE_CHOICE", "TEXT"] as const);
 export const Role = enumObject<RoleValue>(ROLES);
 
@@ -17,6 +18,11 @@ registerEnumType(RegistrationState, {
     "Where a registration stands; INVITED is a partial registration a third party may complete later.",
 });
 registerEnumType(RegistrationKind, { name: "RegistrationKind" });
+registerEnumType(RegistrationTypeLevel, {
+  name: "RegistrationTypeLevel",
+  description:
+    "Where a registration type belongs, in the Visit platform's words: EXPO (one event) or ORGANIZATION (every event).",
+});
 registerEnumType(QuestionKind, { name: "QuestionKind" });
 registerEnumType(Role, {
   name: "Role",

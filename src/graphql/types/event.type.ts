@@ -1,4 +1,5 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
+import { RevisionScalar } from "@/src/graphql/scalars.js";
 
 @ObjectType({ simpleResolvers: true, description: "An event (an expo on the Visit platform)." })
 export class Event {
@@ -14,6 +15,16 @@ export class Event {
   @Field(() => String, { nullable: true }) contactEmail!: string | null;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
+  @Field(() => RevisionScalar, { description: "Changes with every create and update; see the change feed" })
+  revision!: number;
+}
+
+@InputType({ description: "Pages the events in revision order, like the visitors' change feed" })
+export class EventFilter {
+  @Field(() => RevisionScalar, { nullable: true, description: "Inclusive: the last revision seen + 1" })
+  fromRevision?: number | null;
+  @Field(() => String, { nullable: true, description: "Only events with exactly this reference" })
+  reference?: string | null;
 }
 
 @InputType()
