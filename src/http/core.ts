@@ -33,7 +33,7 @@ export type Core = {
 export async function createCore(options: { env: Env; logger: Logger; database: Database }): Promise<Core> {
   const { env, logger, database } = options;
   const infrastructure = createInfrastructure(env, logger);
-  const services = createServices(database.db, env, infrastructure.bus);
+  const services = createServices(database.db, database.revisions, env, infrastructure.bus);
   const usage = new UsageRecorder(database.db, logger, () =>
     services.apiKeys.touch(services.apiKeyVerifier.takeLastUsed()),
   );
