@@ -285,14 +285,19 @@ describe("revisions and the late commit (SPEC section 2)", () => {
     };
 
     // Late committers: take a revision, write the row, then keep the transaction open a few ms.
-    const slowWriter = async () => {
+    // On PostgreSQL the first one stays open until a reader pass has started meanwhile (PGlite
+    // cannot read while a transaction is open, so there the overlap is left to timing).
+    const passStartedDuringSlow = deferred();
+    const slowWriter = async (_: unknown, writer: number) => {
       for (let step = 0; step < 6; step++) {
         const change = await db.transaction(async (tx) => {
           const revision = await appAllocator(tx);
           const id = await insertVisitorRow(tx, scope, revision);
           openSlowTransactions++;
           try {
-            await sleep(1 + randomInt(15));
+            await (onPostgres() && writer === 0 && step === 0
+              ? passStartedDuringSlow.promise
+              : sleep(1 + randomInt(15)));
           } finally {
             openSlowTransactions--;
           }
@@ -319,7 +324,10 @@ describe("revisions and the late commit (SPEC section 2)", () => {
       },
     );
     while (writing) {
-      if (openSlowTransactions > 0) passesDuringSlowTransaction++;
+      if (openSlowTransactions > 0) {
+        passesDuringSlowTransaction++;
+        passStartedDuringSlow.resolve();
+      }
       await reader.pass();
     }
     await writers;
