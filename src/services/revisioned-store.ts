@@ -1,5 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { partners, visitors } from "@/schema/tables/index.js";
+import { insertRows } from "@/src/db/bulk-insert.js";
 import type { Db, Tx } from "@/src/db/database.js";
 import type { RevisionAllocator } from "@/src/db/revisions.js";
 import { notFound } from "@/src/errors/app-error.js";
@@ -80,7 +81,7 @@ export class RevisionedStore<T extends RevisionedTable> {
         createdAt: now,
         updatedAt: now,
       }));
-      await tx.insert(this.table).values(rows);
+      await insertRows(tx, this.table, rows);
       return rows as Row<T>[];
     });
   }
