@@ -4,25 +4,41 @@ import { randomInt } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { eq, sql } from "drizzle-orm";
-import { events, visitors } from "@/schema/tables/index.js";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { events, revisionCounter, revisionLeases, visitors } from "@/schema/tables/index.js";
 import type { Tx } from "@/src/db/database.js";
+import { visibleHorizon } from "@/src/db/revisions.js";
 import { newId } from "@/src/services/ids.js";
-import { takeRevisions } from "@/src/services/revision.service.js";
-import { createEvent, createVisitor } from "./support/factories.js";
-import { startApp, type TestApp } from "./support/harness.js";
+import { createEvent } from "./support/factories.js";
+import {
+  type SecondInstance,
+  startApp,
+  startSecondInstance,
+  type TestApp,
+  waitFor,
+} from "./support/harness.js";
 
 // SPEC section 2: a client syncs by asking for `fromRevision = highest seen + 1`. That is only safe
 // when no revision below one a reader has already seen can still commit later ("late commit").
+// On PostgreSQL writers do not wait for each other; readers hold back instead (src/db/revisions.ts).
 
 let t: TestApp;
+/** On PostgreSQL, a second replica on the same database: its writers take leases on their own connection. */
+let second: SecondInstance | undefined;
+const onPostgres = () => t.app.database.driver === "postgres";
+
 before(async () => {
   // Many concurrent requests from one user: keep any request limits out of the experiment.
   t = await startApp({ RATE_LIMIT_PER_MINUTE: "1000000", RATE_LIMIT_CONCURRENCY: "1000" });
+  if (onPostgres()) second = await startSecondInstance(t);
 });
 after(() => t.close());
 
 /** One write as its writer saw it commit: the record's id, the revision it got, tombstone or not. */
 type Change = { id: string; revision: number; deleted: boolean };
+
+type Ok = TestApp["ok"];
 
 const FEED = `query($eventId: ID!, $filter: VisitorFilter) {
   visitors(eventId: $eventId, first: 100, filter: $filter) {
@@ -30,8 +46,27 @@ const FEED = `query($eventId: ID!, $filter: VisitorFilter) {
     pageInfo { hasNextPage }
   }
 }`;
+const CREATE = `mutation($eventId: ID!, $input: CreateVisitorInput!) {
+  createVisitor(eventId: $eventId, input: $input) { id revision deleted }
+}`;
+const CREATE_MANY = `mutation($eventId: ID!, $inputs: [CreateVisitorInput!]!) {
+  createVisitors(eventId: $eventId, inputs: $inputs) { id revision deleted }
+}`;
 
 type FeedData = { visitors: { edges: { node: Change }[]; pageInfo: { hasNextPage: boolean } } };
+
+async function createOne(ok: Ok, eventId: string): Promise<Change> {
+  const data = await ok<{ createVisitor: Change }>(CREATE, {
+    eventId,
+    input: { registrationState: "REGISTERED", contact: { lastName: "Single" } },
+  });
+  return data.createVisitor;
+}
+
+async function createMany(ok: Ok, eventId: string, count: number): Promise<Change[]> {
+  const inputs = Array.from({ length: count }, (_, n) => ({ reference: `bulk-${n}` }));
+  return (await ok<{ createVisitors: Change[] }>(CREATE_MANY, { eventId, inputs })).createVisitors;
+}
 
 /** A syncing client exactly as SPEC section 2 describes it, reading through the public GraphQL API. */
 class SyncingReader {
@@ -41,20 +76,23 @@ class SyncingReader {
 
   constructor(private readonly eventId: string) {}
 
-  /** Reads pages from `last + 1` until a page says nothing follows; advances `last` as it goes. */
-  async pass(): Promise<void> {
+  /** Reads pages from `last + 1` until a page says nothing follows; returns what this pass saw. */
+  async pass(): Promise<Change[]> {
     this.passes++;
+    const seen: Change[] = [];
     for (;;) {
       const page = await t.ok<FeedData>(FEED, {
         eventId: this.eventId,
         filter: { fromRevision: this.last + 1 },
       });
       for (const { node } of page.visitors.edges) {
-        this.seen.push(node);
+        seen.push(node);
         this.last = Math.max(this.last, node.revision);
       }
-      if (!page.visitors.pageInfo.hasNextPage) return;
+      if (!page.visitors.pageInfo.hasNextPage) break;
     }
+    this.seen.push(...seen);
+    return seen;
   }
 }
 
@@ -108,86 +146,100 @@ async function insertVisitorRow(tx: Tx, scope: Scope, revision: number): Promise
 
 type Allocate = (tx: Tx) => Promise<number>;
 
-/** The real allocator: the deployment-wide counter row, locked until commit. */
-const counterAllocator: Allocate = (tx) => takeRevisions(tx);
+/** The app's own allocator: leases on PostgreSQL, the in-transaction counter on PGlite. */
+const appAllocator: Allocate = (tx) => t.app.database.revisions.take(tx);
 
-const NAIVE_SEQUENCE = "naive_revision_seq";
-/** A naive allocator (what the counter replaces): numbers in take order, visible in commit order. */
-const naiveAllocator: Allocate = async (tx) => {
-  const result = await tx.execute<{ value: string }>(sql.raw(`select nextval('${NAIVE_SEQUENCE}') as value`));
-  const rows = Array.isArray(result) ? result : (result as unknown as { rows: { value: string }[] }).rows;
-  return Number(rows[0]!.value);
+/**
+ * A naive allocator: the counter used as a plain sequence. Numbers come in take order and are
+ * committed at once (no lease), so revisions become visible in commit order, not revision order.
+ */
+const naiveAllocator: Allocate = async () => {
+  const [row] = await t.app.database.db
+    .update(revisionCounter)
+    .set({ value: sql`${revisionCounter.value} + 1` })
+    .where(eq(revisionCounter.id, 1))
+    .returning({ value: revisionCounter.value });
+  return row!.value;
 };
 
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => {
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => {
     resolve = done;
   });
   return { promise, resolve };
 }
 
-/**
- * The issue's choreography, made deterministic: writer A takes a number and keeps its transaction
- * open; writer B then takes the next number and commits at once; the reader syncs in between; A
- * commits only after the reader has finished a pass that started after B's commit, or after
- * `holdMs` when B cannot commit first. Then the reader catches up. `commitOrder` lists the ids in
- * the order their transactions committed.
- */
-async function lateCommitScenario(allocate: Allocate, holdMs: number) {
-  const event = await createEvent(t);
-  const scope = await scopeOf(event.id);
-  const db = t.app.database.db;
-  const reader = new SyncingReader(event.id);
-  const written: Change[] = [];
-  const aTookNumber = deferred();
-  const readerPassedAfterB = deferred();
-  let bCommitted = false;
-
-  const writerA = db
-    .transaction(async (tx) => {
-      const revision = await allocate(tx);
-      const id = await insertVisitorRow(tx, scope, revision);
-      aTookNumber.resolve();
-      await Promise.race([readerPassedAfterB.promise, sleep(holdMs, undefined, { ref: false })]);
-      return { id, revision, deleted: false };
-    })
-    .then((change) => {
-      written.push(change);
-      return change;
-    });
-  await aTookNumber.promise;
-  const writerB = db
-    .transaction(async (tx) => {
-      const revision = await allocate(tx);
-      return { id: await insertVisitorRow(tx, scope, revision), revision, deleted: false };
-    })
-    .then((change) => {
-      written.push(change);
-      bCommitted = true;
-      return change;
-    });
-
-  let writing = true;
-  const writers = Promise.all([writerA, writerB]);
-  writers.then(
+/** Tracks whether a promise has settled, so a test can wait for it with a deadline instead of hanging. */
+function track<T>(promise: Promise<T>) {
+  const state = { settled: false, promise };
+  promise.then(
     () => {
-      writing = false;
+      state.settled = true;
     },
     () => {
-      writing = false;
+      state.settled = true;
     },
   );
-  while (writing) {
-    const afterB = bCommitted;
+  return state;
+}
+
+/**
+ * Opens a write transaction that takes a revision with `allocate`, writes its row and stays open
+ * until `release()` is called; then it commits, or rolls back with `release("rollback")`.
+ */
+async function heldWriter(allocate: Allocate, scope: Scope) {
+  const took = deferred<{ id: string; revision: number }>();
+  const release = deferred<"commit" | "rollback">();
+  const done = t.app.database.db.transaction(async (tx) => {
+    const revision = await allocate(tx);
+    const id = await insertVisitorRow(tx, scope, revision);
+    took.resolve({ id, revision });
+    if ((await release.promise) === "rollback") tx.rollback();
+    return { id, revision, deleted: false } satisfies Change;
+  });
+  done.catch(() => {}); // a rollback rejects; callers that care await `done` themselves
+  const { id, revision } = await took.promise;
+  return { id, revision, release: release.resolve, done };
+}
+
+/**
+ * The issue's choreography, made deterministic on PostgreSQL: writer A takes a revision and keeps
+ * its transaction open; writer B then takes the next revision and commits; a reader syncs; then A
+ * commits and the reader catches up. Both writers use `allocate`.
+ */
+async function lateCommitScenario(allocate: Allocate) {
+  const event = await createEvent(t);
+  const scope = await scopeOf(event.id);
+  const reader = new SyncingReader(event.id);
+  const commitOrder: string[] = [];
+  const a = await heldWriter(allocate, scope);
+  try {
+    const b = track(
+      t.app.database.db
+        .transaction(async (tx) => {
+          const revision = await allocate(tx);
+          return { id: await insertVisitorRow(tx, scope, revision), revision, deleted: false };
+        })
+        .then((change) => {
+          commitOrder.push(change.id);
+          return change;
+        }),
+    );
+    // If B had to wait for A, this fails (and A is released below, so nothing hangs).
+    await waitFor("B to commit while A is still open", () => b.settled, 10_000);
+    const bChange = await b.promise;
+    const seenWhileAOpen = await reader.pass();
+    const horizonWhileAOpen = await visibleHorizon(t.app.database.db);
+    a.release("commit");
+    const aChange = await a.done;
+    commitOrder.push(aChange.id);
     await reader.pass();
-    if (afterB) readerPassedAfterB.resolve();
-    await sleep(5);
+    const report = compareFeed([aChange, bChange], reader.seen);
+    return { a: aChange, b: bChange, reader, seenWhileAOpen, horizonWhileAOpen, commitOrder, report };
+  } finally {
+    a.release("commit");
   }
-  const [a, b] = await writers;
-  await reader.pass();
-  const commitOrder = written.map((change) => change.id);
-  return { a, b, reader, commitOrder, report: compareFeed(written, reader.seen) };
 }
 
 describe("revisions and the late commit (SPEC section 2)", () => {
@@ -200,49 +252,52 @@ describe("revisions and the late commit (SPEC section 2)", () => {
     let openSlowTransactions = 0;
     let passesDuringSlowTransaction = 0;
 
-    // Writers through the real API: creates, bulk creates, updates and deletes, eight at a time.
-    const apiWriter = async () => {
+    // Writers through the real API: creates, bulk creates, updates and deletes, eight at a time;
+    // on PostgreSQL half of them through a second replica (its own lease connection).
+    const apiWriter = async (ok: Ok) => {
       const mine: string[] = [];
       for (let step = 0; step < 10; step++) {
         const roll = randomInt(10);
         if (roll < 2 && mine.length > 0) {
           const id = mine.splice(randomInt(mine.length), 1)[0]!;
-          const data = await t.ok<{ deleteVisitor: Change }>(
+          const data = await ok<{ deleteVisitor: Change }>(
             "mutation($eventId: ID!, $id: ID!) { deleteVisitor(eventId: $eventId, id: $id) { id revision deleted } }",
             { eventId: event.id, id },
           );
           written.push(data.deleteVisitor);
         } else if (roll < 5 && mine.length > 0) {
           const id = mine[randomInt(mine.length)]!;
-          const data = await t.ok<{ updateVisitor: Change }>(
+          const data = await ok<{ updateVisitor: Change }>(
             "mutation($eventId: ID!, $id: ID!) { updateVisitor(eventId: $eventId, id: $id, input: { registrationState: HOLD }) { id revision deleted } }",
             { eventId: event.id, id },
           );
           written.push(data.updateVisitor);
         } else if (roll < 6) {
-          const data = await t.ok<{ createVisitors: Change[] }>(
-            "mutation($eventId: ID!, $inputs: [CreateVisitorInput!]!) { createVisitors(eventId: $eventId, inputs: $inputs) { id revision deleted } }",
-            { eventId: event.id, inputs: [1, 2, 3].map((n) => ({ reference: `bulk-${n}` })) },
-          );
-          written.push(...data.createVisitors);
-          mine.push(...data.createVisitors.map((visitor) => visitor.id));
+          const created = await createMany(ok, event.id, 3);
+          written.push(...created);
+          mine.push(...created.map((visitor) => visitor.id));
         } else {
-          const visitor = await createVisitor(t, event.id);
-          written.push({ id: visitor.id, revision: visitor.revision, deleted: visitor.deleted });
+          const visitor = await createOne(ok, event.id);
+          written.push(visitor);
           mine.push(visitor.id);
         }
       }
     };
 
     // Late committers: take a revision, write the row, then keep the transaction open a few ms.
-    const slowWriter = async () => {
+    // On PostgreSQL the first one stays open until a reader pass has started meanwhile (PGlite
+    // cannot read while a transaction is open, so there the overlap is left to timing).
+    const passStartedDuringSlow = deferred();
+    const slowWriter = async (_: unknown, writer: number) => {
       for (let step = 0; step < 6; step++) {
         const change = await db.transaction(async (tx) => {
-          const revision = await takeRevisions(tx);
+          const revision = await appAllocator(tx);
           const id = await insertVisitorRow(tx, scope, revision);
           openSlowTransactions++;
           try {
-            await sleep(1 + randomInt(15));
+            await (onPostgres() && writer === 0 && step === 0
+              ? passStartedDuringSlow.promise
+              : sleep(1 + randomInt(15)));
           } finally {
             openSlowTransactions--;
           }
@@ -257,7 +312,7 @@ describe("revisions and the late commit (SPEC section 2)", () => {
     const reader = new SyncingReader(event.id);
     let writing = true;
     const writers = Promise.all([
-      ...Array.from({ length: 8 }, apiWriter),
+      ...Array.from({ length: 8 }, (_, n) => apiWriter(second && n % 2 ? second.ok : t.ok)),
       ...Array.from({ length: 4 }, slowWriter),
     ]);
     writers.then(
@@ -269,7 +324,10 @@ describe("revisions and the late commit (SPEC section 2)", () => {
       },
     );
     while (writing) {
-      if (openSlowTransactions > 0) passesDuringSlowTransaction++;
+      if (openSlowTransactions > 0) {
+        passesDuringSlowTransaction++;
+        passStartedDuringSlow.resolve();
+      }
       await reader.pass();
     }
     await writers;
@@ -293,10 +351,17 @@ describe("revisions and the late commit (SPEC section 2)", () => {
     assert.ok(seenWhileWriting > 0, "records were seen before the writers finished");
   });
 
-  it("with the revision counter, a writer that takes a number after a late committer waits for it", async () => {
-    const { a, b, reader, commitOrder, report } = await lateCommitScenario(counterAllocator, 300);
-    assert.ok(a.revision < b.revision, "A took its number first");
-    assert.deepEqual(commitOrder, [a.id, b.id], "B could not commit before A");
+  it("a writer that commits after a later revision is hidden until it commits, then seen in order", async (test) => {
+    if (!onPostgres()) {
+      test.skip("needs concurrent transactions: PostgreSQL only (PGlite runs one at a time)");
+      return;
+    }
+    const { a, b, reader, seenWhileAOpen, horizonWhileAOpen, commitOrder, report } =
+      await lateCommitScenario(appAllocator);
+    assert.ok(a.revision < b.revision, "A took its revision first");
+    assert.deepEqual(commitOrder, [b.id, a.id], "B did not wait for A");
+    assert.deepEqual(seenWhileAOpen, [], "B is hidden while A, below it, may still commit");
+    assert.equal(horizonWhileAOpen, a.revision - 1, "the horizon stops below A");
     assert.deepEqual(report.missed, []);
     assert.deepEqual(
       reader.seen.map((change) => change.id),
@@ -304,27 +369,251 @@ describe("revisions and the late commit (SPEC section 2)", () => {
     );
   });
 
-  it("control: a naive sequence allocator makes the same reader miss the late commit", async (test) => {
-    if (t.app.database.driver !== "postgres") {
+  it("control: a naive sequence (no lease) makes the same reader miss the late commit", async (test) => {
+    if (!onPostgres()) {
+      test.skip("needs concurrent transactions: PostgreSQL only");
+      return;
+    }
+    const { a, b, reader, commitOrder, report } = await lateCommitScenario(naiveAllocator);
+    assert.ok(a.revision < b.revision, "A took its number first");
+    assert.deepEqual(commitOrder, [b.id, a.id], "B committed first");
+    // B committed first, the reader moved past it, and A's lower revision committed behind it.
+    assert.deepEqual(
+      reader.seen.map((change) => change.id),
+      [b.id],
+    );
+    assert.deepEqual(report.missed, [a], "the check catches the lost late commit");
+  });
+
+  it("on PGlite a second writer waits for the first, so revisions commit in order", async (test) => {
+    if (onPostgres()) {
+      test.skip("PGlite only: PostgreSQL writers do not wait (see the specs above)");
+      return;
+    }
+    const event = await createEvent(t);
+    const scope = await scopeOf(event.id);
+    const reader = new SyncingReader(event.id);
+    const commitOrder: string[] = [];
+    const a = await heldWriter(appAllocator, scope);
+    a.done.then((change) => commitOrder.push(change.id));
+    const b = t.app.database.db
+      .transaction(async (tx) => {
+        const revision = await appAllocator(tx);
+        return { id: await insertVisitorRow(tx, scope, revision), revision, deleted: false };
+      })
+      .then((change) => {
+        commitOrder.push(change.id);
+        return change;
+      });
+    a.release("commit");
+    const [aChange, bChange] = await Promise.all([a.done, b]);
+    await reader.pass();
+    assert.ok(aChange.revision < bChange.revision);
+    assert.deepEqual(commitOrder, [aChange.id, bChange.id]);
+    assert.deepEqual(compareFeed([aChange, bChange], reader.seen).missed, []);
+  });
+
+  it("a single write commits while a bulk import holds its transaction open; readers see both in order once it commits", async (test) => {
+    if (!onPostgres()) {
       test.skip("needs concurrent transactions: PostgreSQL only");
       return;
     }
     const db = t.app.database.db;
-    // Far above the counter's numbers, so the two allocators never collide on the unique revision.
-    await db.execute(sql.raw(`create sequence ${NAIVE_SEQUENCE} start 1000000000`));
+    const event = await createEvent(t);
+    const scope = await scopeOf(event.id);
+    const reader = new SyncingReader(event.id);
+    // The latch: an uncommitted row holding the bulk's first revision. The bulk's INSERT waits on
+    // the unique revision index until the latch rolls back; no hook in the app.
+    const [counter] = await db.select().from(revisionCounter);
+    const bulkFirst = counter!.value + 1;
+    const latch = await heldWriter(async () => bulkFirst, scope);
     try {
-      // A holds until the reader has passed B (B never waits for A here); 30 s is only a safety net.
-      const { a, b, reader, commitOrder, report } = await lateCommitScenario(naiveAllocator, 30_000);
-      assert.ok(a.revision < b.revision, "A took its number first");
-      assert.deepEqual(commitOrder, [b.id, a.id], "B committed first");
-      // B committed first, the reader moved past it, and A's lower revision committed behind it.
+      const bulk = track(createMany(t.ok, event.id, 50));
+      await waitFor("the bulk to take its revisions", async () => {
+        const leases = await db
+          .select()
+          .from(revisionLeases)
+          .where(eq(revisionLeases.firstRevision, bulkFirst));
+        return leases.length === 1;
+      });
+      const single = track(createOne(t.ok, event.id));
+      await waitFor("the single write to commit beside the open bulk", () => single.settled, 10_000);
+      const singleChange = await single.promise;
+      assert.equal(bulk.settled, false, "the bulk is still open");
+      assert.ok(singleChange.revision > bulkFirst + 49, "the single write took a revision after the bulk's");
+
+      assert.deepEqual(await reader.pass(), [], "nothing past the open bulk's first revision is returned");
+      assert.equal(await visibleHorizon(db), bulkFirst - 1);
+
+      latch.release("rollback");
+      const bulkChanges = await bulk.promise;
+      const seen = await reader.pass();
       assert.deepEqual(
-        reader.seen.map((change) => change.id),
-        [b.id],
+        seen.map((change) => change.revision),
+        [...bulkChanges.map((change) => change.revision), singleChange.revision],
+        "the bulk's 50 revisions, then the single write",
       );
-      assert.deepEqual(report.missed, [a], "the check catches the lost late commit");
+      assert.equal(await visibleHorizon(db), singleChange.revision);
     } finally {
-      await db.execute(sql.raw(`drop sequence ${NAIVE_SEQUENCE}`));
+      latch.release("rollback");
+    }
+  });
+
+  it("concurrent updates of one record are not lost, and the record keeps the revision of its last write", async () => {
+    const event = await createEvent(t);
+    const fields = ["firstName", "company", "jobTitle", "phone", "reference", "email"] as const;
+    const UPDATE = `mutation($eventId: ID!, $id: ID!, $input: UpdateVisitorInput!) {
+      updateVisitor(eventId: $eventId, id: $id, input: $input) { revision }
+    }`;
+    const GET = `query($eventId: ID!, $id: ID!) {
+      visitor(eventId: $eventId, id: $id) { revision contact { ${fields.join(" ")} } }
+    }`;
+    const records = await createMany(t.ok, event.id, 5);
+    // Every record gets one partial update per contact field at once, half through the replica.
+    const updates = await Promise.all(
+      records.flatMap((record) =>
+        fields.map(async (field, n) => {
+          const ok = second && n % 2 ? second.ok : t.ok;
+          const value = field === "email" ? "merged@example.test" : `set ${field}`;
+          const data = await ok<{ updateVisitor: { revision: number } }>(UPDATE, {
+            eventId: event.id,
+            id: record.id,
+            input: { contact: { [field]: value } },
+          });
+          return { id: record.id, revision: data.updateVisitor.revision };
+        }),
+      ),
+    );
+    assert.equal(new Set(updates.map((update) => update.revision)).size, updates.length, "one revision each");
+    for (const record of records) {
+      const { visitor } = await t.ok<{
+        visitor: { revision: number; contact: Record<string, string | null> };
+      }>(GET, { eventId: event.id, id: record.id });
+      for (const field of fields) {
+        assert.ok(visitor.contact[field], `${record.id}: the update of ${field} was lost`);
+      }
+      const mine = updates.filter((update) => update.id === record.id).map((update) => update.revision);
+      assert.equal(visitor.revision, Math.max(...mine), "the last write's revision is the highest");
+    }
+  });
+
+  for (const operation of ["update", "delete"] as const) {
+    it(`${operation === "update" ? "an" : "a"} ${operation} that waits for its record takes its revision only once it holds the record`, async (test) => {
+      if (!onPostgres()) {
+        test.skip("needs concurrent transactions: PostgreSQL only");
+        return;
+      }
+      const db = t.app.database.db;
+      const event = await createEvent(t);
+      const [record] = await createMany(t.ok, event.id, 1);
+      // Another writer of the same record holds its row and takes its revision only afterwards.
+      const locked = deferred();
+      const release = deferred();
+      const other = db.transaction(async (tx) => {
+        await tx.select({ id: visitors.id }).from(visitors).where(eq(visitors.id, record!.id)).for("update");
+        locked.resolve();
+        await release.promise;
+        const revision = await appAllocator(tx);
+        await tx
+          .update(visitors)
+          .set({ revision, contactCompany: "Other" })
+          .where(eq(visitors.id, record!.id));
+        return revision;
+      });
+      try {
+        await locked.promise;
+        const mutation =
+          operation === "update"
+            ? 'mutation($e: ID!, $id: ID!) { result: updateVisitor(eventId: $e, id: $id, input: { reference: "mine" }) { revision } }'
+            : "mutation($e: ID!, $id: ID!) { result: deleteVisitor(eventId: $e, id: $id) { revision } }";
+        const mine = track(t.ok<{ result: { revision: number } }>(mutation, { e: event.id, id: record!.id }));
+        await waitFor(`the ${operation} to wait for the record's row`, async () => {
+          // postgres.js returns the rows themselves.
+          const [row] = (await db.execute(
+            sql`select exists (select from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock') as waiting`,
+          )) as unknown as { waiting: boolean }[];
+          return row?.waiting;
+        });
+        release.resolve();
+        const otherRevision = await other;
+        const { result } = await mine.promise;
+        assert.ok(
+          result.revision > otherRevision,
+          `${result.revision} after ${otherRevision}, which committed first`,
+        );
+        const [stored] = await db.select().from(visitors).where(eq(visitors.id, record!.id));
+        assert.equal(stored!.revision, result.revision);
+        assert.equal(stored!.contactCompany, "Other", "the earlier write's change is kept");
+      } finally {
+        release.resolve();
+      }
+    });
+  }
+
+  it("a writer that rolls back leaves no gap that holds readers back", async () => {
+    const db = t.app.database.db;
+    const event = await createEvent(t);
+    const scope = await scopeOf(event.id);
+    const reader = new SyncingReader(event.id);
+    const doomed = await heldWriter(appAllocator, scope);
+    doomed.release("rollback");
+    await assert.rejects(doomed.done);
+
+    const after = await createOne(t.ok, event.id);
+    // On PGlite the counter rolls back with the writer, so the same revision may be taken again.
+    assert.ok(after.revision >= doomed.revision);
+    assert.deepEqual(await reader.pass(), [after], "the rolled-back revision is skipped, not waited for");
+    assert.equal(await visibleHorizon(db), after.revision);
+    if (onPostgres()) {
+      // The write after it purged the rolled-back writer's lease.
+      const left = await db
+        .select()
+        .from(revisionLeases)
+        .where(eq(revisionLeases.firstRevision, doomed.revision));
+      assert.deepEqual(left, []);
+    }
+  });
+
+  it("a writer whose connection dies holds readers back only until PostgreSQL ends its transaction", async (test) => {
+    if (!onPostgres()) {
+      test.skip("needs a server connection to kill: PostgreSQL only");
+      return;
+    }
+    const db = t.app.database.db;
+    const event = await createEvent(t);
+    const scope = await scopeOf(event.id);
+    const reader = new SyncingReader(event.id);
+    // The crashing writer runs on a connection of its own, so its backend can be terminated.
+    const client = postgres(t.db.url!, { max: 1, onnotice: () => {} });
+    try {
+      const crashing = drizzle(client);
+      const took = deferred<{ pid: number; revision: number }>();
+      const release = deferred();
+      const done = crashing.transaction(async (tx) => {
+        const [backend] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+        const revision = await appAllocator(tx as unknown as Tx);
+        await insertVisitorRow(tx as unknown as Tx, scope, revision);
+        took.resolve({ pid: backend!.pid, revision });
+        await release.promise;
+      });
+      done.catch(() => {});
+      const { pid, revision } = await took.promise;
+
+      const later = await createOne(t.ok, event.id);
+      assert.ok(later.revision > revision);
+      assert.deepEqual(await reader.pass(), [], "held back while the crashing writer may still commit");
+
+      await db.execute(sql`select pg_terminate_backend(${pid})`);
+      const seen = await waitFor("the reader to see the later write", async () => {
+        const changes = await reader.pass();
+        return changes.length > 0 && changes;
+      });
+      assert.deepEqual(seen, [later]);
+      release.resolve();
+      await assert.rejects(done, "the crashed transaction did not commit");
+    } finally {
+      await client.end({ timeout: 5 });
     }
   });
 });

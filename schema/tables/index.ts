@@ -10,6 +10,7 @@ export * from "./question.table.js";
 export * from "./question-answer.table.js";
 export * from "./registration-type.table.js";
 export * from "./revision-counter.table.js";
+export * from "./revision-lease.table.js";
 export * from "./session.table.js";
 export * from "./user.table.js";
 export * from "./visitor.table.js";

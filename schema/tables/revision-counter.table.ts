@@ -1,9 +1,9 @@
 import { bigint, integer, pgTable } from "drizzle-orm/pg-core";
 
 /**
- * The one deployment-wide revision counter. Writers take a block with
- * `UPDATE ... SET value = value + n RETURNING value`; the row lock is held until commit, so
- * revisions become visible in the order they were handed out (see revision.service.ts).
+ * The one deployment-wide revision counter (a single row). Writers take a block of revisions with
+ * `UPDATE ... SET value = value + n RETURNING value`; on PostgreSQL in a short statement of its own
+ * that also records a lease (revision-lease.table.ts), see src/db/revisions.ts.
  */
 export const revisionCounter = pgTable("revision_counter", {
   id: integer("id").primaryKey(),

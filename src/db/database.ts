@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import * as tables from "@/schema/tables/index.js";
+import { counterAllocator, leaseAllocator, type RevisionAllocator } from "./revisions.js";
 
 export type Tables = typeof tables;
 /** One database type for both drivers: services never know which one they run on. */
@@ -31,6 +32,8 @@ export type Database = {
   /** SQL statements sent through drizzle since start; tests use it to prove query counts stay flat. */
   readonly stats: { queries: number };
   driver: "pglite" | "postgres";
+  /** How writers take revisions on this driver (see revisions.ts). */
+  revisions: RevisionAllocator;
   /** Runs a trivial query; throws when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +58,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     db: db as unknown as Db,
     stats,
     driver: "pglite",
+    revisions: counterAllocator,
     ping: async () => {
       await client.query("select 1");
     },
@@ -92,15 +96,27 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     await migrationClient.end();
   }
   const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  // Revision leases commit on a connection of their own (see revisions.ts); only their order
+  // matters there, not their durability.
+  const leaseClient = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connection: { synchronous_commit: "off", application_name: "visit-api revision leases" },
+  });
   const stats = { queries: 0 };
   const db = drizzlePostgres(client, { schema: tables, logger: counter(stats) });
+  const leaseDb = drizzlePostgres(leaseClient, { schema: tables, logger: counter(stats) });
   return {
     db: db as unknown as Db,
     stats,
     driver: "postgres",
+    revisions: leaseAllocator(leaseDb as unknown as Db),
     ping: async () => {
       await client`select 1`;
     },
-    close: once(() => client.end({ timeout: 5 })),
+    close: once(async () => {
+      await client.end({ timeout: 5 });
+      await leaseClient.end({ timeout: 5 });
+    }),
   };
 }

@@ -47,7 +47,9 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
       return runner.run(fn, trigger, input);
     },
   };
-  const services = createServices(database.db, env, infrastructure.bus, { functionInvoker });
+  const services = createServices(database.db, database.revisions, env, infrastructure.bus, {
+    functionInvoker,
+  });
   const usage = new UsageRecorder(database.db, logger, () =>
     services.apiKeys.touch(services.apiKeyVerifier.takeLastUsed()),
   );

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
+import { belowHorizon } from "@/src/db/revisions.js";
 import { AppError } from "@/src/errors/app-error.js";
 import { parseInput } from "./validation.js";
 
@@ -54,7 +55,10 @@ type FeedColumns = {
   registrationState?: PgColumn;
 };
 
-/** Validates paging and builds the WHERE of one page: revision order, filters, tenant and event. */
+/**
+ * Validates paging and builds the WHERE of one page: revision order, filters, tenant and event,
+ * and the read rule that keeps a late commit from being skipped (`belowHorizon`).
+ */
 export function feedQuery(columns: FeedColumns, organisationId: string, eventId: string, args: FeedArgs) {
   const filter = args.filter ?? {};
   const paging = parseInput(pagingSchema, { first: args.first, fromRevision: filter.fromRevision });
@@ -64,6 +68,7 @@ export function feedQuery(columns: FeedColumns, organisationId: string, eventId:
     eq(columns.organisationId, organisationId),
     eq(columns.eventId, eventId),
     fromRevision > 0 ? gte(columns.revision, fromRevision) : undefined,
+    belowHorizon(columns.revision),
     filter.showDeleted === false ? eq(columns.deleted, false) : undefined,
     filter.registrationTypeIds?.length
       ? inArray(columns.registrationTypeId, [...filter.registrationTypeIds])

@@ -9,10 +9,10 @@ import {
   requireDataWrite,
 } from "@/src/auth/actor.js";
 import type { Queryable } from "@/src/db/database.js";
+import { belowHorizon, type RevisionAllocator } from "@/src/db/revisions.js";
 import { forbidden, notFound } from "@/src/errors/app-error.js";
 import { MAX_PAGE_SIZE, pagingSchema } from "./change-feed.js";
 import { newEventId } from "./ids.js";
-import { takeRevisions } from "./revision.service.js";
 import { FieldErrors, parseInput, text, withDefault } from "./validation.js";
 
 export type Event = typeof events.$inferSelect;
@@ -62,7 +62,10 @@ function checkPeriod(start: Date, end: Date) {
 export class EventService {
   private readonly knownEvents = new Set<string>();
 
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly revisions: RevisionAllocator,
+  ) {}
 
   /**
    * The event an actor may use, or NOT_FOUND (also for another organisation's event, so ids do
@@ -120,6 +123,8 @@ export class EventService {
           scoped ? inArray(events.id, org.eventIds) : undefined,
           paging.fromRevision ? gte(events.revision, paging.fromRevision) : undefined,
           reference != null ? eq(events.reference, reference) : undefined,
+          // Pages follow the change-feed rule: nothing past a revision that may still commit.
+          paged ? belowHorizon(events.revision) : undefined,
         ),
       );
     if (!paged) return query.orderBy(asc(events.start), asc(events.id));
@@ -134,7 +139,7 @@ export class EventService {
     const value = parseInput(createEventSchema, input);
     checkPeriod(value.start, value.end);
     return this.db.transaction(async (tx) => {
-      const revision = await takeRevisions(tx);
+      const revision = await this.revisions.take(tx);
       const [row] = await tx
         .insert(events)
         .values({ id: newEventId(), organisationId: org.organisationId, ...value, revision })
@@ -148,12 +153,16 @@ export class EventService {
     const current = await this.visible(org, eventId);
     const value = parseInput(updateEventSchema, input);
     checkPeriod(value.start ?? current.start, value.end ?? current.end);
+    const where = and(eq(events.organisationId, org.organisationId), eq(events.id, eventId));
     return this.db.transaction(async (tx) => {
-      const revision = await takeRevisions(tx);
+      // The event first, then its revision: a concurrent update of the same event waits here, so
+      // the later write also gets the later revision.
+      await tx.select({ id: events.id }).from(events).where(where).for("update");
+      const revision = await this.revisions.take(tx);
       const [row] = await tx
         .update(events)
         .set({ ...value, revision, updatedAt: new Date() })
-        .where(and(eq(events.organisationId, org.organisationId), eq(events.id, eventId)))
+        .where(where)
         .returning();
       return row!;
     });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { partners, type StaffValue } from "@/schema/tables/index.js";
 import { type Actor, requireDataWrite } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
+import type { RevisionAllocator } from "@/src/db/revisions.js";
 import { invalidInput } from "@/src/errors/app-error.js";
 import type { FeedArgs } from "./change-feed.js";
 import {
@@ -57,10 +58,11 @@ export function toPartner(row: PartnerRow): Partner {
 export class PartnerService extends RecordService<typeof partners, Partner> {
   constructor(
     db: Db,
+    revisions: RevisionAllocator,
     events: EventService,
     private readonly registrationTypes: RegistrationTypeService,
   ) {
-    super(db, events, partners, "Partner", toPartner);
+    super(db, revisions, events, partners, "Partner", toPartner);
   }
 
   /** Partners have no registration state. */

@@ -1,5 +1,6 @@
 import { type Actor, type OrganisationActor, requireDataRead, requireDataWrite } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
+import type { RevisionAllocator } from "@/src/db/revisions.js";
 import type { FeedArgs, FeedPage } from "./change-feed.js";
 import type { EventService } from "./event.service.js";
 import { RevisionedStore, type RevisionedTable } from "./revisioned-store.js";
@@ -17,12 +18,13 @@ export abstract class RecordService<T extends RevisionedTable, Record> {
 
   constructor(
     db: Db,
+    revisions: RevisionAllocator,
     protected readonly events: EventService,
     table: T,
     label: string,
     private readonly toRecord: (row: T["$inferSelect"]) => Record,
   ) {
-    this.store = new RevisionedStore(db, table, label);
+    this.store = new RevisionedStore(db, revisions, table, label);
   }
 
   protected async scope(actor: OrganisationActor, eventId: string) {

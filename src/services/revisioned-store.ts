@@ -1,10 +1,11 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { partners, visitors } from "@/schema/tables/index.js";
+import { insertRows } from "@/src/db/bulk-insert.js";
 import type { Db, Tx } from "@/src/db/database.js";
+import type { RevisionAllocator } from "@/src/db/revisions.js";
 import { notFound } from "@/src/errors/app-error.js";
 import { type FeedArgs, type FeedPage, feedQuery, toPage } from "./change-feed.js";
 import { newId } from "./ids.js";
-import { takeRevisions } from "./revision.service.js";
 
 export type RevisionedTable = typeof visitors | typeof partners;
 type Row<T extends RevisionedTable> = T["$inferSelect"];
@@ -17,7 +18,8 @@ type Scope = { organisationId: string; eventId: string };
 /**
  * The storage rules shared by visitors and partners (SPEC section 2): every write takes a new
  * revision in its own transaction, deletes leave tombstones, lists page in revision order.
- * Callers (the services) authorise and validate first.
+ * Callers (the services) authorise and validate first. Writers do not wait for each other
+ * (src/db/revisions.ts), except two writes of one record: the second waits for the record's row.
  */
 export class RevisionedStore<T extends RevisionedTable> {
   // Both tables share the columns used here; typing them as one keeps drizzle's checks on the rest.
@@ -25,6 +27,7 @@ export class RevisionedStore<T extends RevisionedTable> {
 
   constructor(
     private readonly db: Db,
+    private readonly revisions: RevisionAllocator,
     table: T,
     private readonly label: string,
   ) {
@@ -60,7 +63,6 @@ export class RevisionedStore<T extends RevisionedTable> {
     return toPage(rows as Row<T>[], query.pageSize);
   }
 
-  /** Inserts all values in one statement with consecutive revisions, in input order. */
   /**
    * Inserts all values in one statement with consecutive revisions, in input order. Every column
    * is set here (ids, revisions and times included), so the rows are returned as written rather
@@ -69,7 +71,7 @@ export class RevisionedStore<T extends RevisionedTable> {
   async insertMany(scope: Scope, values: readonly Insert<T>[]): Promise<Row<T>[]> {
     const now = new Date();
     return this.db.transaction(async (tx) => {
-      const first = await takeRevisions(tx, values.length);
+      const first = await this.revisions.take(tx, values.length);
       const rows = values.map((value, index) => ({
         ...(value as Insert<typeof visitors>),
         id: newId(),
@@ -79,24 +81,28 @@ export class RevisionedStore<T extends RevisionedTable> {
         createdAt: now,
         updatedAt: now,
       }));
-      await tx.insert(this.table).values(rows);
+      await insertRows(tx, this.table, rows);
       return rows as Row<T>[];
     });
   }
 
-  /** Reads the live record under the revision lock, so `change` merges into the latest version. */
+  /**
+   * Locks the live record, then takes the revision: `change` merges into the latest version, and
+   * concurrent writes of one record get increasing revisions in the order they commit.
+   */
   async update(
     scope: Scope,
     id: string,
     change: (current: Row<T>, tx: Tx) => Partial<Insert<T>>,
   ): Promise<Row<T>> {
     return this.db.transaction(async (tx) => {
-      const revision = await takeRevisions(tx);
       const [current] = await tx
         .select()
         .from(this.table)
-        .where(this.key(scope, id, true));
+        .where(this.key(scope, id, true))
+        .for("update");
       if (!current) throw notFound(this.label);
+      const revision = await this.revisions.take(tx);
       const [row] = await tx
         .update(this.table)
         .set({
@@ -110,10 +116,19 @@ export class RevisionedStore<T extends RevisionedTable> {
     });
   }
 
-  /** Soft delete: the tombstone keeps its data and gets a new revision. Deleting twice is NOT_FOUND. */
+  /**
+   * Soft delete: the tombstone keeps its data and gets a new revision. Deleting twice is NOT_FOUND.
+   * Locks the record before taking the revision, as `update` does.
+   */
   async delete(scope: Scope, id: string): Promise<Row<T>> {
     return this.db.transaction(async (tx) => {
-      const revision = await takeRevisions(tx);
+      const [live] = await tx
+        .select({ id: this.table.id })
+        .from(this.table)
+        .where(this.key(scope, id, true))
+        .for("update");
+      if (!live) throw notFound(this.label);
+      const revision = await this.revisions.take(tx);
       const [row] = await tx
         .update(this.table)
         .set({ deleted: true, revision, updatedAt: new Date() })

@@ -1,6 +1,7 @@
 import { ApiKeyVerifier } from "@/src/auth/api-key-verifier.js";
 import type { Env } from "@/src/config/env.js";
 import type { Db } from "@/src/db/database.js";
+import type { RevisionAllocator } from "@/src/db/revisions.js";
 import type { InvalidationBus } from "@/src/redis/invalidation-bus.js";
 import { ApiKeyService } from "./api-key.service.js";
 import { EventService } from "./event.service.js";
@@ -24,13 +25,19 @@ export type Services = ReturnType<typeof createServices>;
 export type ServicePorts = { functionInvoker: FunctionInvoker };
 
 /** Wires the domain services; each surface (GraphQL, REST, functions) calls only these. */
-export function createServices(db: Db, env: Env, bus: InvalidationBus, ports: ServicePorts) {
+export function createServices(
+  db: Db,
+  revisions: RevisionAllocator,
+  env: Env,
+  bus: InvalidationBus,
+  ports: ServicePorts,
+) {
   const users = new UserService(db);
   const apiKeyVerifier = new ApiKeyVerifier(db, bus, {
     cacheTtlMs: env.API_KEY_CACHE_TTL_MS,
     defaults: { perMinute: env.RATE_LIMIT_PER_MINUTE, concurrency: env.RATE_LIMIT_CONCURRENCY },
   });
-  const events = new EventService(db);
+  const events = new EventService(db, revisions);
   const registrationTypes = new RegistrationTypeService(db, events);
   const questions = new QuestionService(db, events);
   const functionRuns = new FunctionRunService(db);
@@ -50,7 +57,7 @@ export function createServices(db: Db, env: Env, bus: InvalidationBus, ports: Se
     questions,
     organisations: new OrganisationService(db, users),
     sessions: new SessionService(db, users, env.SESSION_TTL_HOURS * 3_600_000),
-    visitors: new VisitorService(db, events, registrationTypes, questions),
-    partners: new PartnerService(db, events, registrationTypes),
+    visitors: new VisitorService(db, revisions, events, registrationTypes, questions),
+    partners: new PartnerService(db, revisions, events, registrationTypes),
   };
 }

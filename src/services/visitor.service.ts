@@ -2,6 +2,7 @@ import { z } from "zod";
 import { REGISTRATION_STATES, type VisitorAnswerValue, visitors } from "@/schema/tables/index.js";
 import { type Actor, type OrganisationActor, requireDataWrite } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
+import type { RevisionAllocator } from "@/src/db/revisions.js";
 import { invalidInput } from "@/src/errors/app-error.js";
 import {
   type Contact,
@@ -80,11 +81,12 @@ type ValidationContext = { types: Map<string, RegistrationType>; questions: Ques
 export class VisitorService extends RecordService<typeof visitors, Visitor> {
   constructor(
     db: Db,
+    revisions: RevisionAllocator,
     events: EventService,
     private readonly registrationTypes: RegistrationTypeService,
     private readonly questions: QuestionService,
   ) {
-    super(db, events, visitors, "Visitor", toVisitor);
+    super(db, revisions, events, visitors, "Visitor", toVisitor);
   }
 
   async create(actor: Actor, eventId: string, input: CreateVisitorInput): Promise<Visitor> {
