@@ -87,7 +87,7 @@ describe("BullMQ task scheduler", { skip: bullmqSkipReason(loadEnv()) }, () => {
     await ticksUntil(held.id, during.length + 2);
     await ticksUntil(quick.id, 3);
     await disableAndSettle(quick.id, held.id);
-    gate.close();
+    gate.hold();
 
     const heldRuns = await scheduledRuns(t, held.id);
     assertSequential(heldRuns);
@@ -154,7 +154,7 @@ describe("BullMQ task scheduler", { skip: bullmqSkipReason(loadEnv()) }, () => {
     assert.deepEqual(await tasks.schedulerIds(), [quick.id, held.id, created.id].sort());
 
     await disableAndSettle(quick.id, held.id, created.id);
-    gate.close();
+    gate.hold();
     for (const task of [quick, held]) {
       const runs = await scheduledRuns(t, task.id);
       assertSequential(runs);

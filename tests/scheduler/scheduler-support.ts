@@ -150,9 +150,10 @@ export async function startGate() {
       this.release();
     },
     /** Holds every later run again. */
-    close() {
+    hold() {
       opened = false;
     },
+    /** Lets everything through and stops listening. */
     stop() {
       this.open();
       return new Promise<void>((resolve) => server.close(() => resolve()));
