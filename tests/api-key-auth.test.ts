@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { newApiKeySecret } from "@/src/auth/api-key-format.js";
 import { basicAuth, createApiKey, createEvent, failure } from "./support/factories.js";
-import { startApp, type TestApp } from "./support/harness.js";
+import { mockClock, startApp, type TestApp } from "./support/harness.js";
 
 // SPEC section 3: every refusal reason of an API key on GraphQL, with its status and reason.
 
@@ -97,15 +97,17 @@ describe("API key refusals on GraphQL", () => {
     assert.deepEqual([result.status, result.code, result.reason], [401, "UNAUTHENTICATED", "KEY_DISABLED"]);
   });
 
-  it("refuses an expired key: 401 KEY_EXPIRED, also once a cached key's expiry passes", async () => {
+  it("refuses an expired key: 401 KEY_EXPIRED, also once a cached key's expiry passes", async (ctx) => {
     const past = await createApiKey(t, { expiresAt: new Date(Date.now() - 60_000).toISOString() });
     const result = failure(await t.gql(EVENTS, {}, { as: past.secret }));
     assert.deepEqual([result.status, result.code, result.reason], [401, "UNAUTHENTICATED", "KEY_EXPIRED"]);
 
-    const expiresAt = Date.now() + 1_000;
-    const soon = await createApiKey(t, { expiresAt: new Date(expiresAt).toISOString() });
+    // Expiry well inside the key cache's lifetime (API_KEY_CACHE_TTL_MS, 60 s), so the second call
+    // is served from the cache.
+    const clock = mockClock(ctx);
+    const soon = await createApiKey(t, { expiresAt: new Date(Date.now() + 30_000).toISOString() });
     await t.ok(EVENTS, {}, { as: soon.secret }); // verified, and now cached
-    await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now() + 20));
+    clock.advance(30_000);
     const later = failure(await t.gql(EVENTS, {}, { as: soon.secret }));
     assert.deepEqual([later.status, later.reason], [401, "KEY_EXPIRED"]);
   });

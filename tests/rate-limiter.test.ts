@@ -2,7 +2,10 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it, type TestContext } from "node:test";
+import { getTableName } from "drizzle-orm";
 import { Redis } from "ioredis";
+import postgres from "postgres";
+import { visitors } from "@/schema/tables/index.js";
 import { AppError } from "@/src/errors/app-error.js";
 import {
   type Limits,
@@ -10,8 +13,8 @@ import {
   type RateLimiter,
   redisRateLimiter,
 } from "@/src/services/rate-limiter.js";
-import { createApiKey, failure } from "./support/factories.js";
-import { awayFromMinuteEdge, startApp, type TestApp } from "./support/harness.js";
+import { createApiKey, createEvent, failure } from "./support/factories.js";
+import { clockInMinute, mockClock, startApp, type TestApp, waitFor } from "./support/harness.js";
 
 // Per-key limits: calls per minute (fixed UTC-minute window) and calls in flight; refusals are 429
 // RATE_LIMITED with Retry-After. In memory for one instance, in Redis for many.
@@ -150,14 +153,16 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
     };
   });
 
-  it("frees the slots of a crashed holder once they are older than the longest request", async () => {
+  it("frees the slots of a crashed holder once they are older than the longest request", async (ctx) => {
+    const clock = mockClock(ctx);
     const redis = connect();
     const id = `key-${randomBytes(6).toString("hex")}`;
     const crashed = redisRateLimiter(redis, prefix, 300);
     const survivor = redisRateLimiter(connect(), prefix, 300);
     await crashed.acquire(id, { perMinute: 100, concurrency: 1 }); // never released: the holder died
+    clock.advance(250); // younger than the longest request: still held
     await refusal(survivor.acquire(id, { perMinute: 100, concurrency: 1 }));
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    clock.advance(100);
     const release = await survivor.acquire(id, { perMinute: 100, concurrency: 1 });
     release();
   });
@@ -167,6 +172,8 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
     const id = `key-${randomBytes(6).toString("hex")}`;
     const limiter = redisRateLimiter(redis, prefix);
     const release = await limiter.acquire(id, { perMinute: 100, concurrency: 5 });
+    const slots = `${prefix}:rl:slots:${id}`;
+    assert.equal(await redis.zcard(slots), 1, "the slot is taken");
     const keys = await redis.keys(`${prefix}:*${id}*`);
     assert.equal(keys.length, 2, keys.join(", "));
     for (const name of keys) {
@@ -174,8 +181,7 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
       assert.ok(ttl > 0 && ttl <= 600_000, `${name}: ${ttl}`);
     }
     release();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(await redis.zcard(`${prefix}:rl:slots:${id}`), 0, "the released slot is gone");
+    await waitFor("the released slot to be removed", async () => (await redis.zcard(slots)) === 0);
   });
 });
 
@@ -212,10 +218,10 @@ describe("rate limits over HTTP", () => {
 
   const EVENTS = "{ events { id } }";
 
-  it("refuses the 6th call in a minute with 429 RATE_LIMITED and Retry-After (RATE_LIMIT_PER_MINUTE=5)", async () => {
+  it("refuses the 6th call in a minute with 429 RATE_LIMITED and Retry-After (RATE_LIMIT_PER_MINUTE=5)", async (ctx) => {
     const key = await createApiKey(t);
     const other = await createApiKey(t);
-    await awayFromMinuteEdge();
+    clockInMinute(ctx);
     for (let i = 0; i < 5; i++) await t.ok(EVENTS, {}, { as: key.secret });
     const refused = await t.gql(EVENTS, {}, { as: key.secret });
     assert.deepEqual(failure(refused), {
@@ -251,19 +257,19 @@ describe("rate limits over HTTP", () => {
     assert.deepEqual(stats.apiStatistics, [{ calls: 6, clientErrors: 1 }]);
   });
 
-  it("names the seconds to wait in extensions.retryAfter too", async () => {
+  it("names the seconds to wait in extensions.retryAfter too", async (ctx) => {
     const key = await createApiKey(t, { rateLimitPerMinute: 1 });
-    await awayFromMinuteEdge();
+    clockInMinute(ctx);
     await t.ok(EVENTS, {}, { as: key.secret });
     const refused = await t.gql(EVENTS, {}, { as: key.secret });
     assert.equal(refused.status, 429);
     assert.equal(refused.errors?.[0]?.extensions?.retryAfter, Number(refused.headers.get("retry-after")));
   });
 
-  it("lets a key's rateLimitPerMinute override the default, both ways", async () => {
+  it("lets a key's rateLimitPerMinute override the default, both ways", async (ctx) => {
     const generous = await createApiKey(t, { rateLimitPerMinute: 8 });
     const strict = await createApiKey(t, { rateLimitPerMinute: 2 });
-    await awayFromMinuteEdge();
+    clockInMinute(ctx);
     for (let i = 0; i < 8; i++) await t.ok(EVENTS, {}, { as: generous.secret });
     assert.equal((await t.gql(EVENTS, {}, { as: generous.secret })).status, 429);
     for (let i = 0; i < 2; i++) await t.ok(EVENTS, {}, { as: strict.secret });
@@ -281,36 +287,42 @@ describe("rate limits over HTTP", () => {
       ? false
       : "PGlite runs queries on the event loop's thread, so no second request is served while one is in the database; the limiter units above cover concurrency",
   }, async () => {
-    const event = await t.ok<{ createEvent: { id: string } }>(
-      'mutation { createEvent(input: { name: "Bulk", start: "2027-01-01T00:00:00Z", end: "2027-01-02T00:00:00Z" }) { id } }',
-    );
+    const event = await createEvent(t);
     const key = await createApiKey(t, { canWrite: true, concurrencyLimit: 1, rateLimitPerMinute: 10_000 });
-    const inputs = Array.from({ length: 1_000 }, (_, i) => ({
-      registrationState: "REGISTERED",
-      contact: { firstName: "Bulk", lastName: `Visitor ${i}`, email: `bulk.${i}@example.test` },
-    }));
-    const bulk =
-      "mutation($e: ID!, $inputs: [CreateVisitorInput!]!) { createVisitors(eventId: $e, inputs: $inputs) { id } }";
     await t.ok(EVENTS, {}, { as: key.secret }); // the key is verified and cached
-    // The slow call may lose the race for the slot to the first probe; then try again.
-    for (let attempt = 1; ; attempt++) {
-      let done = false;
-      const slow = t.gql(bulk, { e: event.createEvent.id, inputs }, { as: key.secret }).finally(() => {
-        done = true;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const probes: { status: number; message?: string }[] = [];
-      while (!done) {
-        const probe = await t.gql(EVENTS, {}, { as: key.secret });
-        probes.push({ status: probe.status, message: probe.errors?.[0]?.message });
+
+    // The test holds a lock that the call's insert waits for: the call stays in flight, holding
+    // its slot, until the lock is released.
+    const table = getTableName(visitors);
+    const sql = postgres(t.db.url!, { max: 2, onnotice: () => {} });
+    try {
+      const lock = await sql.reserve();
+      await lock`begin`;
+      await lock.unsafe(`lock table "${table}" in exclusive mode`);
+      const inFlight = t.gql(
+        "mutation($e: ID!, $input: CreateVisitorInput!) { createVisitor(eventId: $e, input: $input) { id } }",
+        { e: event.id, input: { registrationState: "REGISTERED", contact: { lastName: "In flight" } } },
+        { as: key.secret },
+      );
+      try {
+        await waitFor("the call to wait for the lock", async () => {
+          const [row] = await sql`select count(*)::int as waiting from pg_locks
+            where database = (select oid from pg_database where datname = current_database())
+              and relation = ${table}::regclass and not granted`;
+          return row!.waiting > 0;
+        });
+        const refused = await t.gql(EVENTS, {}, { as: key.secret });
+        assert.deepEqual([refused.status, refused.errors?.[0]?.extensions?.code], [429, "RATE_LIMITED"]);
+        assert.match(refused.errors?.[0]?.message ?? "", /concurrent/);
+        assert.equal(refused.headers.get("retry-after"), "1");
+      } finally {
+        await lock`commit`;
+        lock.release();
       }
-      const result = await slow;
-      if (result.status === 429 && attempt < 3) continue;
+      const result = await inFlight;
       assert.equal(result.status, 200, JSON.stringify(result.errors));
-      const refused = probes.filter((probe) => probe.status === 429);
-      assert.ok(refused.length > 0, `no probe was refused: ${JSON.stringify(probes)}`);
-      assert.match(refused[0]!.message ?? "", /concurrent/);
-      break;
+    } finally {
+      await sql.end();
     }
     // The slot was released: the next call passes.
     await t.ok(EVENTS, {}, { as: key.secret });

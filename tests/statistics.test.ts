@@ -8,7 +8,7 @@ import type { Db } from "@/src/db/database.js";
 import { createLogger } from "@/src/logger.js";
 import { UsageRecorder } from "@/src/services/usage-recorder.js";
 import { createApiKey, createEvent, failure, userWithRoles } from "./support/factories.js";
-import { awayFromMinuteEdge, startApp, type TestApp } from "./support/harness.js";
+import { clockInMinute, startApp, type TestApp } from "./support/harness.js";
 
 // SPEC section 7: every authenticated call is counted by organisation, key (or user), type, outcome
 // and minute; apiStatistics returns buckets at MINUTE, HOUR, DAY and MONTH resolution.
@@ -89,10 +89,10 @@ async function burst(secret: string, eventId: string) {
 }
 
 describe("apiStatistics", () => {
-  it("counts a known burst exactly, at every resolution", async () => {
+  it("counts a known burst exactly, at every resolution", async (ctx) => {
     const event = await createEvent(t);
     const key = await createApiKey(t, { canWrite: false });
-    await awayFromMinuteEdge();
+    clockInMinute(ctx);
     const at = Date.now();
     await burst(key.secret, event.id);
     await t.app.usage.flush();
@@ -118,9 +118,9 @@ describe("apiStatistics", () => {
     }
   });
 
-  it("adds later calls to the same buckets (additive flushes)", async () => {
+  it("adds later calls to the same buckets (additive flushes)", async (ctx) => {
     const key = await createApiKey(t);
-    await awayFromMinuteEdge();
+    clockInMinute(ctx);
     await t.ok("{ events { id } }", {}, { as: key.secret });
     await t.app.usage.flush();
     await t.ok("{ events { id } }", {}, { as: key.secret });
@@ -133,9 +133,9 @@ describe("apiStatistics", () => {
     }
   });
 
-  it("counts a user's session calls under the user", async () => {
+  it("counts a user's session calls under the user", async (ctx) => {
     const token = await userWithRoles(t, ["USER_ACCOUNT_MANAGEMENT"]);
-    await awayFromMinuteEdge();
+    clockInMinute(ctx);
     const { me } = await t.ok<{ me: { id: string } }>("{ me { id } }", {}, { as: token });
     await t.ok("{ apiKeys { id } }", {}, { as: token });
     await t.gql('{ apiKey(id: "zzzzzzzzzzzzzzzzzzzz") { id } }', {}, { as: token });
@@ -153,10 +153,10 @@ describe("apiStatistics", () => {
     );
   });
 
-  it("filters by types and apiKeyIds", async () => {
+  it("filters by types and apiKeyIds", async (ctx) => {
     const first = await createApiKey(t);
     const second = await createApiKey(t);
-    await awayFromMinuteEdge();
+    clockInMinute(ctx);
     await t.ok("{ events { id } }", {}, { as: first.secret });
     await t.ok("{ events { id } }", {}, { as: second.secret });
     await t.ok("{ events { id } }", {}, { as: second.secret });

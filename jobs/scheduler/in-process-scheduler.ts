@@ -44,6 +44,11 @@ export class InProcessScheduler implements TaskScheduler {
     await Promise.allSettled(this.running.values());
   }
 
+  /** Resolves once no run started by a tick is in progress (tests drive the ticks, then wait here). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled(this.running.values());
+  }
+
   private schedule(id: string) {
     if (this.closed || this.timers.has(id)) return;
     const timer = setInterval(() => this.tick(id), this.deps.intervalMs);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { Logger } from "pino";
 import { createTaskScheduler } from "@/jobs/scheduler/create-task-scheduler.js";
+import type { TaskScheduler } from "@/jobs/scheduler/task-scheduler.js";
 import type { Env } from "@/src/config/env.js";
 import type { Database } from "@/src/db/database.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
@@ -19,6 +20,8 @@ export type App = {
   services: Services;
   database: Database;
   logger: Logger;
+  /** The task scheduler of this instance (a test drives the in-process one's timers). */
+  scheduler: TaskScheduler;
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting connections, drains in-flight requests and task runs, then closes the database. */
   close(): Promise<void>;
@@ -59,6 +62,7 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
     services,
     database,
     logger,
+    scheduler,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once("error", reject);

@@ -11,7 +11,7 @@ import {
   functionCode,
   runFunction,
 } from "../support/factories.js";
-import { startApp, type TestApp } from "../support/harness.js";
+import { startApp, type TestApp, waitFor } from "../support/harness.js";
 
 // Small limits keep this file fast; the guarantees are the same at the defaults.
 const TIMEOUT_MS = 1_000;
@@ -63,10 +63,12 @@ async function runOf(functionId: string, runId: string | null): Promise<Function
 }
 
 const MAX_HEALTHZ_MS = 100;
+/** The probe's pace: one /healthz at a time, this long apart (a sampling rate, not a wait for anyone). */
+const HEALTHZ_EVERY_MS = 20;
 const ATTEMPTS = 3;
 
 /**
- * Runs `work` while polling GET /healthz every ~20 ms (one request at a time), and reports the
+ * Runs `work` while polling GET /healthz every ~HEALTHZ_EVERY_MS (one request at a time), and reports the
  * slowest answer: the server's event loop must stay free while a function misbehaves.
  */
 async function watchingHealthz<T>(work: () => Promise<T>) {
@@ -82,7 +84,7 @@ async function watchingHealthz<T>(work: () => Promise<T>) {
       assert.equal(response.status, 200);
       maxMs = Math.max(maxMs, performance.now() - started);
       polls++;
-      await sleep(20);
+      await sleep(HEALTHZ_EVERY_MS);
     }
   })();
   const started = performance.now();
@@ -141,12 +143,19 @@ describe("sandbox limits through the API: time", () => {
   });
 
   it("ends `while (true) {}` at the endpoint as 504 within the limit + 1 s; other calls are answered meanwhile", async (test) => {
-    const spin = await both("while (true) {}");
+    // The function counts its start in its state (a host call) before it spins.
+    const spin = await both(
+      "await state.set('starts', ((await state.get('starts')) ?? 0) + 1); while (true) {}",
+    );
     const quick = await both("return 'quick';");
+    const starts = async () =>
+      Number((await t.app.services.functionState.get(spin.endpointId, "starts")) ?? 0);
     const scenario = async () => {
+      const before = await starts();
       const pending = spin.call();
-      await sleep(100);
-      // Another function, on the other worker, is not held up by the spinning one.
+      // Once it has started it holds a worker: another function, on the other worker, is not held
+      // up by the spinning one.
+      await waitFor("the spinning function to start", async () => (await starts()) > before);
       const started = performance.now();
       const other = await quick.call();
       const otherMs = performance.now() - started;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
 import { FUNCTION_QUEUE, type TaskJobData } from "@/jobs/scheduler/bullmq-scheduler.js";
@@ -15,8 +17,6 @@ import {
   functionCode,
 } from "../support/factories.js";
 import { type TestApp, waitFor } from "../support/harness.js";
-
-export { sleep };
 
 export type Run = {
   id: string;
@@ -78,60 +78,92 @@ const describeRuns = (runs: Run[]) =>
     runs.map((run) => [run.startedAt % 100_000, run.finishedAt && run.finishedAt % 100_000, run.status]),
   );
 
-/** Each run ends before the next starts, with at least `minGapMs` between them. */
-export function assertSequential(runs: Run[], minGapMs = 0): void {
+/** Each run ends before the next starts. */
+export function assertSequential(runs: Run[]): void {
   for (let i = 1; i < runs.length; i++) {
     const previous = runs[i - 1]!;
     assert.ok(
-      previous.finishedAt !== null,
-      `run ${i - 1} still running while run ${i} started: ${describeRuns(runs)}`,
-    );
-    assert.ok(
-      runs[i]!.startedAt - previous.finishedAt >= minGapMs,
-      `run ${i} started ${runs[i]!.startedAt - previous.finishedAt} ms after run ${i - 1} ended: ${describeRuns(runs)}`,
+      previous.finishedAt !== null && runs[i]!.startedAt >= previous.finishedAt,
+      `run ${i} started while run ${i - 1} was still going: ${describeRuns(runs)}`,
     );
   }
 }
 
-/** Waits until no run of the task is RUNNING, then returns its runs. */
-export function settledRuns(t: TestApp, functionId: string, timeoutMs = 5_000): Promise<Run[]> {
+/** Waits until the task has at least `count` runs and none is RUNNING, then returns its runs. */
+export function settledRuns(t: TestApp, functionId: string, count = 0, timeoutMs = 10_000): Promise<Run[]> {
   return waitFor(
-    "runs in progress to end",
+    `${count} runs, none in progress`,
     async () => {
       const runs = await scheduledRuns(t, functionId);
-      return runs.every((run) => run.status !== "RUNNING") && runs;
+      return runs.length >= count && runs.every((run) => run.status !== "RUNNING") && runs;
     },
     timeoutMs,
-    100,
+    50,
   );
 }
 
 /**
- * With FUNCTION_INTERVAL_MS=1000: a quick task runs about once a second; runs never overlap; a
- * task busy for 1.3 s runs every other tick (the ticks during a run are skipped, not queued: a
- * queued tick would start right after the run ended); disabling it stops its runs.
+ * A loopback server (put on FUNCTION_FETCH_ALLOW) that a gated task fetches from. A request is the
+ * event "a run of the gated task is in progress", and that run stays in progress until the test
+ * releases it: no guest busy for a guessed time, no race with the clock.
  */
-export async function checkCadence(t: TestApp): Promise<void> {
-  const quick = await createTask(t, QUICK);
-  const slow = await createTask(t, busyFor(1_300));
-  await sleep(4_500);
-  const quickRuns = await scheduledRuns(t, quick.id);
-  assert.ok(quickRuns.length >= 3 && quickRuns.length <= 6, `quick task: ${describeRuns(quickRuns)}`);
-  assertSequential(quickRuns);
-
-  await sleep(1_500);
-  await setEnabled(t, slow.id, false);
-  await setEnabled(t, quick.id, false);
-  const slowRuns = await settledRuns(t, slow.id);
-  assert.ok(slowRuns.length >= 2 && slowRuns.length <= 4, `slow task: ${describeRuns(slowRuns)}`);
-  assertSequential(slowRuns, 200);
-
-  const before = (await settledRuns(t, quick.id)).length;
-  const slowBefore = slowRuns.length;
-  await sleep(2_500);
-  assert.equal((await scheduledRuns(t, quick.id)).length, before, "a disabled task ran");
-  assert.equal((await scheduledRuns(t, slow.id)).length, slowBefore, "a disabled task ran");
+export async function startGate() {
+  const held: ServerResponse[] = [];
+  const waiters: (() => void)[] = [];
+  let arrivals = 0;
+  let opened = false;
+  const server = createServer((_request, response) => {
+    arrivals++;
+    if (opened) response.end("open");
+    else held.push(response);
+    for (const waiter of waiters.splice(0)) waiter();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    /** For FUNCTION_FETCH_ALLOW. */
+    allow: `127.0.0.1:${port}`,
+    /** A task that fetches from the gate, then returns. */
+    code: functionCode(`await fetch("http://127.0.0.1:${port}/"); return null;`),
+    get arrivals() {
+      return arrivals;
+    },
+    /** Resolves once `count` runs in all have reached the gate; fails after `timeoutMs`. */
+    async arrived(count: number, timeoutMs = 10_000): Promise<void> {
+      const until = performance.now() + timeoutMs;
+      while (arrivals < count) {
+        const left = until - performance.now();
+        if (left <= 0) assert.fail(`${arrivals} of ${count} runs reached the gate within ${timeoutMs} ms`);
+        await Promise.race([
+          new Promise<void>((resolve) => waiters.push(resolve)),
+          delay(left, undefined, { ref: false }),
+        ]);
+      }
+    },
+    /** Lets the runs waiting at the gate go on. */
+    release() {
+      for (const response of held.splice(0)) response.end("released");
+    },
+    /** Releases the waiting runs and lets every later one through at once. */
+    open() {
+      opened = true;
+      this.release();
+    },
+    /** Holds every later run again. */
+    hold() {
+      opened = false;
+    },
+    /** Lets everything through and stops listening. */
+    stop() {
+      this.open();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
+export type Gate = Awaited<ReturnType<typeof startGate>>;
+
+/** A processed tick of a BullMQ job scheduler. */
+export type Tick = { due: number; outcome: string };
 
 /** Why the BullMQ tests need both services; undefined when they can run. */
 export function bullmqSkipReason(env: Pick<Env, "REDIS_URL" | "DATABASE_URL">): string | undefined {
@@ -147,6 +179,25 @@ export function openTaskQueue(t: TestApp) {
     queue,
     async schedulerIds(): Promise<string[]> {
       return (await queue.getJobSchedulers(0, -1)).map((scheduler) => scheduler.key).sort();
+    },
+    /**
+     * The processed ticks of a task, oldest first: when each was due (its job id is
+     * `repeat:<functionId>:<due>`) and what the worker returned (the run's status, or why it skipped).
+     */
+    async ticks(functionId: string): Promise<Tick[]> {
+      const jobs = await queue.getJobs(["completed", "failed"]);
+      return jobs
+        .filter((job) => job.data.functionId === functionId)
+        .map((job) => ({
+          due: Number(String(job.id).split(":").pop()),
+          outcome: job.failedReason ? `failed: ${job.failedReason}` : String(job.returnvalue),
+        }))
+        .sort((a, b) => a.due - b.due);
+    },
+    /** Whether any tick of the task is still to be processed (due later, waiting or in progress). */
+    async pending(functionId: string): Promise<boolean> {
+      const jobs = await queue.getJobs(["delayed", "waiting", "prioritized", "active"]);
+      return jobs.some((job) => job.data.functionId === functionId);
     },
     /** Removes every key of the test's prefix (the queue and the task locks), then disconnects. */
     async clean() {

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
+import type { TestContext } from "node:test";
 import { type Env, loadEnv } from "@/src/config/env.js";
 import { openDatabase } from "@/src/db/database.js";
 import { createLogger } from "@/src/logger.js";
@@ -127,29 +128,52 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
   return testApp;
 }
 
-/** Polls `check` until it returns something other than undefined/null/false, or fails after `timeoutMs`. */
+/**
+ * Polls `check` until it returns something other than undefined/null/false, or fails after
+ * `timeoutMs`. The deadline is on the monotonic clock, so a test that mocks Date still times out.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   timeoutMs = 2_000,
   intervalMs = 25,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 
+/** Date.now as the test set it: the real clock plus an offset the test moves. */
+export type TestClock = { advance(ms: number): void };
+
 /**
- * Waits, when needed, until at least `marginMs` remain before the next UTC minute, so a burst of
- * calls lands in one rate-limit window and one statistics bucket at every resolution.
+ * Replaces Date.now, for the rest of test `ctx`, by the real clock plus `offsetMs`. Date.now is the
+ * clock of key expiry, rate-limit windows and statistics buckets (app and test share the process),
+ * so a test moves time for them instead of waiting for it to pass. `new Date()` (row timestamps,
+ * sessions) keeps the real time.
  */
-export async function awayFromMinuteEdge(marginMs = 10_000): Promise<void> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+export function mockClock(ctx: TestContext, offsetMs = 0): TestClock {
+  const realNow = Date.now.bind(Date);
+  let offset = offsetMs;
+  ctx.mock.method(Date, "now", () => realNow() + offset);
+  return {
+    advance(ms) {
+      offset += ms;
+    },
+  };
+}
+
+/**
+ * A clock that reads `intoMinuteMs` into a UTC minute now and keeps running, so the calls of a test
+ * land in one rate-limit window and one statistics bucket at every resolution.
+ */
+export function clockInMinute(ctx: TestContext, intoMinuteMs = 5_000): TestClock {
+  const now = Date.now();
+  return mockClock(ctx, now - (now % 60_000) + intoMinuteMs - now);
 }
 
 /** A second app instance: same database (PostgreSQL only), same env, so the same REDIS_PREFIX. */
