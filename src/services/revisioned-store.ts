@@ -2,7 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import type { partners, visitors } from "@/schema/tables/index.js";
 import type { Db, Tx } from "@/src/db/database.js";
 import { notFound } from "@/src/errors/app-error.js";
-import { type FeedArgs, type FeedPage, feedQuery, toPage } from "./change-feed.js";
+import { type FeedArgs, type FeedPage, type FeedWindow, feedQuery, toPage } from "./change-feed.js";
 import { newId } from "./ids.js";
 import { takeRevisions } from "./revision.service.js";
 
@@ -12,7 +12,7 @@ type Insert<T extends RevisionedTable> = Omit<
   T["$inferInsert"],
   "id" | "organisationId" | "eventId" | "revision" | "deleted" | "createdAt" | "updatedAt"
 >;
-type Scope = { organisationId: string; eventId: string };
+export type Scope = { organisationId: string; eventId: string };
 
 /**
  * The storage rules shared by visitors and partners (SPEC section 2): every write takes a new
@@ -27,6 +27,8 @@ export class RevisionedStore<T extends RevisionedTable> {
     private readonly db: Db,
     table: T,
     private readonly label: string,
+    /** Called after every committed write (the webhook engine's signal). */
+    private readonly committed: (scope: Scope) => void,
   ) {
     this.table = table as typeof visitors;
   }
@@ -49,8 +51,8 @@ export class RevisionedStore<T extends RevisionedTable> {
     return row as Row<T>;
   }
 
-  async page(scope: Scope, args: FeedArgs): Promise<FeedPage<Row<T>>> {
-    const query = feedQuery(this.table, scope.organisationId, scope.eventId, args);
+  async page(scope: Scope, args: FeedArgs, window?: FeedWindow): Promise<FeedPage<Row<T>>> {
+    const query = feedQuery(this.table, scope.organisationId, scope.eventId, args, window);
     const rows = await this.db
       .select()
       .from(this.table)
@@ -60,7 +62,6 @@ export class RevisionedStore<T extends RevisionedTable> {
     return toPage(rows as Row<T>[], query.pageSize);
   }
 
-  /** Inserts all values in one statement with consecutive revisions, in input order. */
   /**
    * Inserts all values in one statement with consecutive revisions, in input order. Every column
    * is set here (ids, revisions and times included), so the rows are returned as written rather
@@ -68,7 +69,7 @@ export class RevisionedStore<T extends RevisionedTable> {
    */
   async insertMany(scope: Scope, values: readonly Insert<T>[]): Promise<Row<T>[]> {
     const now = new Date();
-    return this.db.transaction(async (tx) => {
+    const inserted = await this.db.transaction(async (tx) => {
       const first = await takeRevisions(tx, values.length);
       const rows = values.map((value, index) => ({
         ...(value as Insert<typeof visitors>),
@@ -82,6 +83,8 @@ export class RevisionedStore<T extends RevisionedTable> {
       await tx.insert(this.table).values(rows);
       return rows as Row<T>[];
     });
+    this.committed(scope);
+    return inserted;
   }
 
   /** Reads the live record under the revision lock, so `change` merges into the latest version. */
@@ -90,7 +93,7 @@ export class RevisionedStore<T extends RevisionedTable> {
     id: string,
     change: (current: Row<T>, tx: Tx) => Partial<Insert<T>>,
   ): Promise<Row<T>> {
-    return this.db.transaction(async (tx) => {
+    const updated = await this.db.transaction(async (tx) => {
       const revision = await takeRevisions(tx);
       const [current] = await tx
         .select()
@@ -108,11 +111,13 @@ export class RevisionedStore<T extends RevisionedTable> {
         .returning();
       return row as Row<T>;
     });
+    this.committed(scope);
+    return updated;
   }
 
   /** Soft delete: the tombstone keeps its data and gets a new revision. Deleting twice is NOT_FOUND. */
   async delete(scope: Scope, id: string): Promise<Row<T>> {
-    return this.db.transaction(async (tx) => {
+    const deleted = await this.db.transaction(async (tx) => {
       const revision = await takeRevisions(tx);
       const [row] = await tx
         .update(this.table)
@@ -122,5 +127,7 @@ export class RevisionedStore<T extends RevisionedTable> {
       if (!row) throw notFound(this.label);
       return row as Row<T>;
     });
+    this.committed(scope);
+    return deleted;
   }
 }
