@@ -271,6 +271,14 @@ export class WebhookDeliveries {
     });
   }
 
+  /** Gives back a claim whose attempt was cancelled (shutdown), so it is due again at once, uncounted. */
+  async release(attempt: PingAttempt): Promise<void> {
+    await this.db
+      .update(webhooks)
+      .set({ attemptId: null, nextAttemptAt: new Date() })
+      .where(and(eq(webhooks.id, attempt.webhookId), eq(webhooks.attemptId, attempt.attemptId)));
+  }
+
   private active() {
     return and(eq(webhooks.enabled, true), eq(webhooks.state, "WAIT"));
   }
