@@ -65,12 +65,18 @@ export class InProcessDeliveryEngine implements DeliveryEngine {
       this.deps.deliveries
         .targetsFor(change)
         .then((ids) => {
-          for (const id of ids) this.wake(id);
+          for (const id of ids) this.wakeUnlessScheduled(id);
         })
         .catch((error) =>
           this.deps.logger.warn({ err: error }, "webhook signal lost; the reconcile will catch up"),
         );
     }
+  }
+
+  /** A feed change leaves a webhook's timer alone: its ping is already due at that time. */
+  private wakeUnlessScheduled(id: string) {
+    if (this.running.has(id)) this.dirty.add(id);
+    else if (!this.timers.has(id)) this.wake(id);
   }
 
   private wake(id: string) {

@@ -131,6 +131,7 @@ const envSchema = z
     WEBHOOK_TIMEOUT_MS: int(30_000, 10, 600_000),
     WEBHOOK_RETRY_DELAYS_MS: delayList("10000,60000,300000,900000,3600000,86400000"),
     WEBHOOK_RECONCILE_MS: int(5_000, 20, 3_600_000),
+    WEBHOOK_MIN_INTERVAL_MS: int(1_000, 0, 3_600_000),
     WEBHOOK_SECRET_KEY: aesKey,
   })
   .refine((env) => (env.ADMIN_EMAIL === undefined) === (env.ADMIN_PASSWORD === undefined), {

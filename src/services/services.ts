@@ -69,6 +69,7 @@ export function createServices(db: Db, env: Env, bus: InvalidationBus, ports: Se
     webhookDeliveries: new WebhookDeliveries(db, webhookSecrets, {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       retryDelaysMs: env.WEBHOOK_RETRY_DELAYS_MS,
+      minIntervalMs: env.WEBHOOK_MIN_INTERVAL_MS,
     }),
   };
 }

@@ -34,6 +34,12 @@ export type DeliveryOptions = {
   timeoutMs: number;
   /** Delay before each retry; after the last one fails, the webhook goes to ERROR. */
   retryDelaysMs: readonly number[];
+  /**
+   * Pings of one webhook start at least this far apart: changes in between join the next ping, so
+   * a stream of writes costs one ping per interval, not one per write. The first change after a
+   * quiet period goes at once. Not for the notification URL (one ping per change by definition).
+   */
+  minIntervalMs: number;
 };
 
 /** One attempt of one ping, claimed by this process: everything the sender needs. */
@@ -163,6 +169,11 @@ export class WebhookDeliveries {
     if (row.coveredRevision === null) {
       const next = await this.nextPing(row);
       if (!next) return { idle: true };
+      const spaced =
+        row.lastSentAt &&
+        row.type !== "NOTIFICATION_URL" &&
+        row.lastSentAt.getTime() + this.options.minIntervalMs;
+      if (spaced && spaced > now.getTime()) return { nextAt: new Date(spaced) };
       [claimed] = await this.db
         .update(webhooks)
         .set({ ...next, ...lease, errorCount: 0 })
