@@ -14,7 +14,10 @@ export type Ping = {
 };
 
 /** What a receiver answers: a status, after whatever the handler does (pull, wait, ...). */
-export type PingHandler = (ping: Ping, response: ServerResponse) => Promise<number | undefined> | number;
+export type PingHandler = (
+  ping: Ping,
+  response: ServerResponse,
+) => Promise<number | undefined> | number | undefined;
 
 /**
  * A webhook receiver on loopback (node:http), as an integration would run one. Tests wait on its
