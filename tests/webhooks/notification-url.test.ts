@@ -137,9 +137,14 @@ describe("notification URL", () => {
       assert.ok(verifyStandardWebhook(secret, ping.headers, ""), "signed with the notification secret");
     }
     assert.equal(new Set(receiver.pings.map((ping) => ping.headers["webhook-id"])).size, 5);
-    const state = await notification();
-    assert.equal(state.coveredRevision, null);
-    assert.ok(state.deliveredRevision >= d.revision);
+    await waitFor(
+      "the last notification to be acknowledged",
+      async () => {
+        const state = await notification();
+        return state.coveredRevision === null && state.deliveredRevision >= d.revision;
+      },
+      10_000,
+    );
   });
 
   it("retries, goes to ERROR, and after a reset resumes with the change that failed", async () => {
