@@ -5,6 +5,7 @@ import type { FeedChange } from "@/src/services/feed-signal.js";
 import type { WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
 import type { PingDriver } from "./ping-driver.js";
+import { WatchedFeeds } from "./watched-feeds.js";
 
 /** The queue of webhook pings: one job per webhook, its id `ping-<webhook id>`. */
 export const WEBHOOK_QUEUE = "webhook-pings";
@@ -44,8 +45,10 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
   private readonly stopping = new AbortController();
   private readonly reconcileTimer: NodeJS.Timeout;
   private readonly pendingFeeds = new Map<string, FeedChange>();
+  private readonly watched: WatchedFeeds;
 
   constructor(private readonly deps: Deps) {
+    this.watched = new WatchedFeeds(deps.deliveries);
     const { connection, prefix, logger } = deps;
     this.queue = new Queue<PingJobData>(WEBHOOK_QUEUE, { connection, prefix });
     this.queue.on("error", (error) => logger.warn({ err: error }, "webhook queue error"));
@@ -71,6 +74,7 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
   }
 
   feedChanged(change: FeedChange): void {
+    if (!this.watched.concerns(change)) return;
     const key = `${change.eventId}/${change.kind}`;
     if (this.pendingFeeds.size === 0) setImmediate(() => this.flushFeeds());
     this.pendingFeeds.set(key, change);
@@ -80,10 +84,14 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
     this.ensure(id).catch((error) =>
       this.deps.logger.warn({ err: error, webhookId: id }, "webhook not queued"),
     );
+    this.watched
+      .refresh()
+      .catch((error) => this.deps.logger.warn({ err: error }, "watched feeds not refreshed"));
   }
 
   async reconcile(): Promise<void> {
     if (this.stopping.signal.aborted) return;
+    await this.watched.refresh();
     await Promise.all((await this.deps.deliveries.due()).map((id) => this.ensure(id)));
   }
 

@@ -3,6 +3,7 @@ import type { FeedChange } from "@/src/services/feed-signal.js";
 import type { WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
 import type { PingDriver } from "./ping-driver.js";
+import { WatchedFeeds } from "./watched-feeds.js";
 
 type Deps = {
   deliveries: WebhookDeliveries;
@@ -24,10 +25,12 @@ export class InProcessDeliveryEngine implements DeliveryEngine {
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly pendingFeeds = new Map<string, FeedChange>();
+  private readonly watched: WatchedFeeds;
   private readonly stopping = new AbortController();
   private readonly reconcileTimer: NodeJS.Timeout;
 
   constructor(private readonly deps: Deps) {
+    this.watched = new WatchedFeeds(deps.deliveries);
     this.reconcileTimer = setInterval(() => {
       this.reconcile().catch((error) => deps.logger.warn({ err: error }, "webhook reconcile failed"));
     }, deps.reconcileMs);
@@ -35,6 +38,7 @@ export class InProcessDeliveryEngine implements DeliveryEngine {
   }
 
   feedChanged(change: FeedChange): void {
+    if (!this.watched.concerns(change)) return;
     // Writes in one tick (a bulk, a burst) cost one lookup per feed.
     const key = `${change.eventId}/${change.kind}`;
     if (this.pendingFeeds.size === 0) setImmediate(() => this.flushFeeds());
@@ -43,10 +47,14 @@ export class InProcessDeliveryEngine implements DeliveryEngine {
 
   webhookChanged(id: string): void {
     this.wake(id);
+    this.watched
+      .refresh()
+      .catch((error) => this.deps.logger.warn({ err: error }, "watched feeds not refreshed"));
   }
 
   async reconcile(): Promise<void> {
     if (this.stopping.signal.aborted) return;
+    await this.watched.refresh();
     for (const id of await this.deps.deliveries.due()) this.wake(id);
   }
 

@@ -81,6 +81,9 @@ export async function startApp(
     // Unique per app: tests share one Redis and must not see each other's keys.
     REDIS_PREFIX: `visit-test-${randomBytes(6).toString("hex")}`,
     STATS_FLUSH_MS: "100",
+    // No periodic webhook reconcile in the background of tests that count SQL statements; webhook
+    // tests that need it set their own.
+    WEBHOOK_RECONCILE_MS: "3600000",
     ...overrides,
     ...(db.url && { DATABASE_URL: db.url }),
   });

@@ -120,7 +120,7 @@ async function crashScenario(storage: Record<string, string>) {
     ADMIN_PASSWORD: admin.password,
     OUTBOUND_ALLOW: receiver.host,
     // Room for the receiver to pull from a server that just started, on a busy machine.
-    WEBHOOK_TIMEOUT_MS: "5000",
+    WEBHOOK_TIMEOUT_MS: "15000",
     WEBHOOK_RECONCILE_MS: "200",
   };
   try {

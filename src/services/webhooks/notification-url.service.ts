@@ -119,7 +119,7 @@ export class NotificationUrlService {
         const before = await this.row(tx, admin.organisationId, true);
         if (!before) {
           if (reset && url === undefined) throw notFound("Notification URL");
-          if (!url) return { row: undefined, created: false };
+          if (!url) return { id: undefined, created: false };
           const [created] = await tx
             .insert(webhooks)
             .values({
@@ -133,7 +133,7 @@ export class NotificationUrlService {
             })
             .returning();
           await writeAudit(tx, created!, "CREATED", admin, auditChanges({}, created!));
-          return { row: created, created: true };
+          return { id: created!.id, created: true };
         }
         if (url === null) {
           await tx.delete(webhooks).where(eq(webhooks.id, before.id));
@@ -149,10 +149,10 @@ export class NotificationUrlService {
         if (Object.keys(changes).length > 0 || reset) {
           await writeAudit(tx, after!, updateAction(changes, reset), admin, changes);
         }
-        return { row: after, created: false };
+        return { id: after!.id, created: false };
       })
       .catch(conflictOnUniqueViolation);
-    if (result.row) for (const listener of this.listeners) listener(result.row.id);
+    if (result.id) for (const listener of this.listeners) listener(result.id);
     return {
       organisation: await this.settings(this.db, admin.organisationId),
       notificationSecret: result.created ? secret : null,

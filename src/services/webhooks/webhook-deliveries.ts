@@ -91,6 +91,18 @@ export class WebhookDeliveries {
     this.leaseMs = options.timeoutMs + Math.min(options.timeoutMs, LEASE_GRACE_MS);
   }
 
+  /** Which feeds active webhooks watch: an event's visitors or partners, or an organisation's visitors. */
+  async watchedFeeds() {
+    return this.db
+      .selectDistinct({
+        organisationId: webhooks.organisationId,
+        eventId: webhooks.eventId,
+        type: webhooks.type,
+      })
+      .from(webhooks)
+      .where(this.active());
+  }
+
   /** The webhooks a committed change may give something to send (those without a ping in flight). */
   async targetsFor(change: FeedChange): Promise<string[]> {
     const rows = await this.db

@@ -128,6 +128,7 @@ export class WebhookService {
       await writeAudit(tx, created!, "CREATED", org, auditChanges({}, created!));
       return created!;
     });
+    this.changed(row.id);
     return { webhook: toWebhook(row), secret };
   }
 
@@ -170,6 +171,7 @@ export class WebhookService {
       await writeAudit(tx, existing, "DELETED", org, {});
       return existing;
     });
+    this.changed(id);
     return toWebhook(row);
   }
 
