@@ -213,15 +213,17 @@ export class WebhookDeliveries {
         .returning();
     }
     if (!claimed) return this.pending(id);
-    const attempt = this.attemptOf(claimed, attemptId, "");
+    let secret: string;
     try {
-      attempt.secret = await this.secrets.open(claimed.id, claimed.secret);
+      secret = await this.secrets.open(claimed.id, claimed.secret);
     } catch (error) {
+      // Unsigned pings are never sent: the attempt fails like any other, and the log says why.
       const message = error instanceof Error ? error.message : String(error);
+      const attempt = this.attemptOf(claimed, attemptId, "");
       const result = await this.finish(attempt, { at: now, durationMs: 0, error: `cannot sign: ${message}` });
       return result.nextAt ? { nextAt: result.nextAt } : { idle: true };
     }
-    return { attempt };
+    return { attempt: this.attemptOf(claimed, attemptId, secret) };
   }
 
   /**
