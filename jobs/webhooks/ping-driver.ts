@@ -34,6 +34,12 @@ export class PingDriver {
         { webhookId, messageId: attempt.messageId, attempt: attempt.attempt, ...outcome },
         result.acknowledged ? "webhook ping acknowledged" : "webhook ping failed",
       );
+      if (result.errored) {
+        this.logger.warn(
+          { webhookId, attempts: attempt.attempt, lastError: outcome.error, lastStatus: outcome.status },
+          "webhook in ERROR after its last retry: no pings until it is reset",
+        );
+      }
       if (!result.acknowledged) return result.nextAt;
     }
     return undefined;

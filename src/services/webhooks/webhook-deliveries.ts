@@ -234,7 +234,7 @@ export class WebhookDeliveries {
   async finish(
     attempt: PingAttempt,
     outcome: PingOutcome,
-  ): Promise<{ acknowledged: boolean; nextAt?: Date }> {
+  ): Promise<{ acknowledged: boolean; nextAt?: Date; errored?: boolean }> {
     const acknowledged = isAcknowledged(outcome.status);
     const delays = this.options.retryDelaysMs;
     const failures = attempt.attempt;
@@ -292,7 +292,10 @@ export class WebhookDeliveries {
           );
       }
       if (!row) return { acknowledged: false };
-      return { acknowledged, ...(!acknowledged && row.nextAttemptAt && { nextAt: row.nextAttemptAt }) };
+      if (acknowledged) return { acknowledged };
+      return row.nextAttemptAt
+        ? { acknowledged, nextAt: row.nextAttemptAt }
+        : { acknowledged, errored: true };
     });
   }
 
