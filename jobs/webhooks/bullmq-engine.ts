@@ -2,7 +2,7 @@ import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FeedChange } from "@/src/services/feed-signal.js";
-import type { WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
+import type { WebhookChange, WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
 import type { PingDriver } from "./ping-driver.js";
 import { WatchedFeeds } from "./watched-feeds.js";
@@ -80,13 +80,11 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
     this.pendingFeeds.set(key, change);
   }
 
-  webhookChanged(id: string): void {
-    this.ensure(id).catch((error) =>
-      this.deps.logger.warn({ err: error, webhookId: id }, "webhook not queued"),
+  webhookChanged(change: WebhookChange): void {
+    this.watched.add(change);
+    this.ensure(change.id).catch((error) =>
+      this.deps.logger.warn({ err: error, webhookId: change.id }, "webhook not queued"),
     );
-    this.watched
-      .refresh()
-      .catch((error) => this.deps.logger.warn({ err: error }, "watched feeds not refreshed"));
   }
 
   async reconcile(): Promise<void> {

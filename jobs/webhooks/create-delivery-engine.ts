@@ -60,7 +60,7 @@ export async function createDeliveryEngine(deps: DeliveryEngineDeps): Promise<De
   }
   return {
     feedChanged: (change) => engine.feedChanged(change),
-    webhookChanged: (id) => engine.webhookChanged(id),
+    webhookChanged: (change) => engine.webhookChanged(change),
     reconcile: () => engine.reconcile(),
     close,
   };

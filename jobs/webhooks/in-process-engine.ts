@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { FeedChange } from "@/src/services/feed-signal.js";
-import type { WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
+import type { WebhookChange, WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
 import type { PingDriver } from "./ping-driver.js";
 import { WatchedFeeds } from "./watched-feeds.js";
@@ -45,11 +45,9 @@ export class InProcessDeliveryEngine implements DeliveryEngine {
     this.pendingFeeds.set(key, change);
   }
 
-  webhookChanged(id: string): void {
-    this.wake(id);
-    this.watched
-      .refresh()
-      .catch((error) => this.deps.logger.warn({ err: error }, "watched feeds not refreshed"));
+  webhookChanged(change: WebhookChange): void {
+    this.watched.add(change);
+    this.wake(change.id);
   }
 
   async reconcile(): Promise<void> {

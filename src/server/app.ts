@@ -60,8 +60,8 @@ export async function createApp(options: CoreOptions): Promise<App> {
     runWorker: env.RUN_WORKER,
   });
   services.feedSignal.listen((change) => deliveryEngine.feedChanged(change));
-  services.webhooks.onChange((id) => deliveryEngine.webhookChanged(id));
-  services.notificationUrl.onChange((id) => deliveryEngine.webhookChanged(id));
+  services.webhooks.onChange((change) => deliveryEngine.webhookChanged(change));
+  services.notificationUrl.onChange((change) => deliveryEngine.webhookChanged(change));
 
   const server = createServer(createHttpApp({ env, logger, database, core }));
   return {

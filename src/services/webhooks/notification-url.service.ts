@@ -11,7 +11,7 @@ import { parseInput } from "../validation.js";
 import { checkDeliveryUrl } from "./delivery-url.js";
 import { RESET } from "./webhook.service.js";
 import { auditChanges, readAudit, updateAction, writeAudit } from "./webhook-audit.js";
-import { listDeliveries, type WebhookDelivery } from "./webhook-deliveries.js";
+import { changeOf, listDeliveries, type WebhookChange, type WebhookDelivery } from "./webhook-deliveries.js";
 import { newWebhookSecret, type WebhookSecrets } from "./webhook-secret.js";
 import { coverableRevision } from "./webhook-window.js";
 
@@ -78,7 +78,7 @@ function conflictOnUniqueViolation(error: unknown): never {
  * NOTIFICATION_URL, so it shares the engine, ladder, error state, signing and log. ADMIN only.
  */
 export class NotificationUrlService {
-  private readonly listeners: ((id: string) => void)[] = [];
+  private readonly listeners: ((change: WebhookChange) => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -86,7 +86,7 @@ export class NotificationUrlService {
     private readonly outbound: OutboundPolicy,
   ) {}
 
-  onChange(listener: (id: string) => void): void {
+  onChange(listener: (change: WebhookChange) => void): void {
     this.listeners.push(listener);
   }
 
@@ -119,7 +119,7 @@ export class NotificationUrlService {
         const before = await this.row(tx, admin.organisationId, true);
         if (!before) {
           if (reset && url === undefined) throw notFound("Notification URL");
-          if (!url) return { id: undefined, created: false };
+          if (!url) return { row: undefined, created: false };
           const [created] = await tx
             .insert(webhooks)
             .values({
@@ -133,7 +133,7 @@ export class NotificationUrlService {
             })
             .returning();
           await writeAudit(tx, created!, "CREATED", admin, auditChanges({}, created!));
-          return { id: created!.id, created: true };
+          return { row: created, created: true };
         }
         if (url === null) {
           await tx.delete(webhooks).where(eq(webhooks.id, before.id));
@@ -149,10 +149,10 @@ export class NotificationUrlService {
         if (Object.keys(changes).length > 0 || reset) {
           await writeAudit(tx, after!, updateAction(changes, reset), admin, changes);
         }
-        return { id: after!.id, created: false };
+        return { row: after, created: false };
       })
       .catch(conflictOnUniqueViolation);
-    if (result.id) for (const listener of this.listeners) listener(result.id);
+    if (result.row) for (const listener of this.listeners) listener(changeOf(result.row));
     return {
       organisation: await this.settings(this.db, admin.organisationId),
       notificationSecret: result.created ? secret : null,

@@ -61,6 +61,16 @@ export type PingAttempt = {
 /** How an attempt ended: an HTTP status (2xx acknowledges) or an error before any answer. */
 export type PingOutcome = { at: Date; durationMs: number; status?: number; error?: string };
 
+/** Which webhook (or notification URL) was created, changed, reset or deleted, and what it watches. */
+export type WebhookChange = Pick<WebhookRow, "id" | "organisationId" | "eventId" | "type">;
+
+export const changeOf = ({ id, organisationId, eventId, type }: WebhookRow): WebhookChange => ({
+  id,
+  organisationId,
+  eventId,
+  type,
+});
+
 /** What `claim` found: an attempt to make now, one due later, or nothing pending. */
 export type Claim = { attempt: PingAttempt } | { nextAt: Date } | { idle: true };
 

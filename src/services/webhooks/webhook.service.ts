@@ -10,7 +10,7 @@ import { newWebhookId } from "../ids.js";
 import { parseInput, withDefault } from "../validation.js";
 import { checkDeliveryUrl } from "./delivery-url.js";
 import { auditChanges, readAudit, updateAction, writeAudit } from "./webhook-audit.js";
-import { listDeliveries, type WebhookDelivery } from "./webhook-deliveries.js";
+import { changeOf, listDeliveries, type WebhookChange, type WebhookDelivery } from "./webhook-deliveries.js";
 import { newWebhookSecret, type WebhookSecrets } from "./webhook-secret.js";
 import { coverableRevision } from "./webhook-window.js";
 
@@ -61,7 +61,7 @@ export function toWebhook(row: WebhookRow): Webhook {
  * told to the listeners (the delivery engine).
  */
 export class WebhookService {
-  private readonly listeners: ((id: string) => void)[] = [];
+  private readonly listeners: ((change: WebhookChange) => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -70,7 +70,7 @@ export class WebhookService {
     private readonly outbound: OutboundPolicy,
   ) {}
 
-  onChange(listener: (id: string) => void): void {
+  onChange(listener: (change: WebhookChange) => void): void {
     this.listeners.push(listener);
   }
 
@@ -128,7 +128,7 @@ export class WebhookService {
       await writeAudit(tx, created!, "CREATED", org, auditChanges({}, created!));
       return created!;
     });
-    this.changed(row.id);
+    this.changed(row);
     return { webhook: toWebhook(row), secret };
   }
 
@@ -159,7 +159,7 @@ export class WebhookService {
       }
       return after!;
     });
-    this.changed(id);
+    this.changed(row);
     return toWebhook(row);
   }
 
@@ -171,7 +171,7 @@ export class WebhookService {
       await writeAudit(tx, existing, "DELETED", org, {});
       return existing;
     });
-    this.changed(id);
+    this.changed(row);
     return toWebhook(row);
   }
 
@@ -240,7 +240,7 @@ export class WebhookService {
     return row;
   }
 
-  private changed(id: string) {
-    for (const listener of this.listeners) listener(id);
+  private changed(row: WebhookRow) {
+    for (const listener of this.listeners) listener(changeOf(row));
   }
 }
