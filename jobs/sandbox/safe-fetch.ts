@@ -1,8 +1,15 @@
-import { lookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
-import type { LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
+import {
+  bareHost,
+  DEFAULT_PORTS,
+  OutboundAddressError,
+  type OutboundTarget,
+  parseOutboundUrl,
+  pinnedLookup,
+  resolveOutboundTarget,
+} from "@/src/net/outbound-address.js";
 
 /** An outbound request as a function asked for it. */
 export type FetchRequest = {
@@ -42,81 +49,21 @@ export class SafeFetchError extends Error {
   override name = "SafeFetchError";
 }
 
-const METADATA_ADDRESSES = new Set(["169.254.169.254", "fd00:ec2::254"]);
-
-const RANGE_LABELS: Record<string, string> = {
-  loopback: "a loopback",
-  private: "a private",
-  uniqueLocal: "a private (unique local)",
-  linkLocal: "a link-local",
-  carrierGradeNat: "a carrier-grade NAT",
-  unspecified: "an unspecified",
-  multicast: "a multicast",
-  broadcast: "a broadcast",
-};
-
-/**
- * Why an address may not be reached, or undefined when it is a public unicast address. Anything
- * ipaddr.js does not call plain `unicast` is refused: that also covers tunnels and translation
- * prefixes (6to4, Teredo, NAT64) that can carry a private IPv4 address inside.
- */
-export function refusedAddressReason(address: string): string | undefined {
-  let parsed = ipaddr.parse(address);
-  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  }
-  const normalized = parsed.toString();
-  if (METADATA_ADDRESSES.has(normalized)) return `${normalized} is the cloud metadata address`;
-  const range = parsed.range();
-  if (range === "unicast") return undefined;
-  const label = RANGE_LABELS[range] ?? `a reserved (${range})`;
-  return `${normalized} is ${label} address`;
-}
-
-const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443" };
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // Hop-by-hop and framing headers are the transport's business; Host must match the checked URL.
 const DROPPED_REQUEST_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding"]);
 // Credentials are not carried to another origin by a redirect.
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
-const isAllowed = (url: URL, allow: readonly string[]): boolean => {
-  const host = url.hostname.toLowerCase();
-  const hostAndPort = `${host}:${url.port || DEFAULT_PORTS[url.protocol]}`;
-  return allow.some((entry) => {
-    const normalized = entry.trim().toLowerCase();
-    return normalized === host || normalized === hostAndPort;
-  });
-};
-
-type Target = { address: string; family: 4 | 6 };
-
-const abortable = <T>(promise: Promise<T>, signal: AbortSignal): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-
 /** Resolves the URL's host to the address to connect to, refusing it unless the policy allows it. */
-async function resolveTarget(url: URL, policy: FetchPolicy, signal: AbortSignal): Promise<Target> {
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const addresses = ipaddr.isValid(host)
-    ? [{ address: host, family: ipaddr.parse(host).kind() === "ipv6" ? 6 : 4 }]
-    : await abortable(lookup(host, { all: true, verbatim: true }), signal).catch((error: unknown) => {
-        if (signal.aborted) throw error;
-        throw new SafeFetchError(`fetch to ${url.origin} failed: cannot resolve ${host}`);
-      });
-  if (!isAllowed(url, policy.allow)) {
-    for (const { address } of addresses) {
-      const reason = refusedAddressReason(address);
-      if (reason) throw new SafeFetchError(`fetch to ${url.origin} refused: ${reason}`);
-    }
+async function resolveTarget(url: URL, policy: FetchPolicy, signal: AbortSignal): Promise<OutboundTarget> {
+  try {
+    return await resolveOutboundTarget(url, { allow: policy.allow }, signal);
+  } catch (error) {
+    if (!(error instanceof OutboundAddressError)) throw error;
+    const verb = error.kind === "refused" ? "refused" : "failed";
+    throw new SafeFetchError(`fetch to ${url.origin} ${verb}: ${error.message}`);
   }
-  const [first] = addresses;
-  if (!first) throw new SafeFetchError(`fetch to ${url.origin} failed: ${host} has no address`);
-  return { address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
 type Hop = { status: number; statusText: string; headers: Record<string, string>; body: string };
@@ -124,23 +71,18 @@ type Hop = { status: number; statusText: string; headers: Record<string, string>
 /** One request to the checked address; the host name still goes out as Host and TLS server name. */
 function requestOnce(
   url: URL,
-  target: Target,
+  target: OutboundTarget,
   request: FetchRequest,
   policy: FetchPolicy,
   signal: AbortSignal,
 ): Promise<Hop> {
-  // Pinning the lookup to the checked address is what stops DNS rebinding between check and connect.
-  const pinned: LookupFunction = (_hostname, options, callback) => {
-    if (options.all) callback(null, [target]);
-    else callback(null, target.address, target.family);
-  };
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (!DROPPED_REQUEST_HEADERS.has(name.toLowerCase())) headers[name] = value;
   }
   if (request.body !== undefined) headers["content-length"] = String(Buffer.byteLength(request.body));
   const client = url.protocol === "https:" ? https : http;
-  const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const hostname = bareHost(url);
 
   return new Promise<Hop>((resolve, reject) => {
     const outgoing = client.request(
@@ -151,7 +93,7 @@ function requestOnce(
         path: `${url.pathname}${url.search}`,
         method: request.method,
         headers,
-        lookup: pinned,
+        lookup: pinnedLookup(target),
         signal,
         ...(url.protocol === "https:" && !ipaddr.isValid(hostname) && { servername: hostname }),
       },
@@ -189,16 +131,13 @@ function requestOnce(
 }
 
 const parseUrl = (text: string, base?: URL): URL => {
-  let url: URL;
   try {
-    url = new URL(text, base);
-  } catch {
-    throw new SafeFetchError(`fetch refused: "${text}" is not a valid URL`);
+    return parseOutboundUrl(text, base);
+  } catch (error) {
+    throw error instanceof OutboundAddressError
+      ? new SafeFetchError(`fetch refused: ${error.message}`)
+      : error;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new SafeFetchError(`fetch refused: only http and https URLs are allowed, not ${url.protocol}`);
-  }
-  return url;
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { Env } from "@/src/config/env.js";
+import { outboundAllowList } from "@/src/net/outbound-address.js";
 import { STATE_LIMIT_BYTES } from "@/src/services/functions/state-size.js";
 import { DEFAULT_FETCH_POLICY } from "./safe-fetch.js";
 import type { SandboxRunnerOptions } from "./sandbox-runner.js";
@@ -15,6 +16,7 @@ type FunctionEnv = Pick<
   | "FUNCTION_MAX_LOG_BYTES"
   | "FUNCTION_WORKERS"
   | "FUNCTION_FETCH_ALLOW"
+  | "OUTBOUND_ALLOW"
 >;
 
 /** The operator's limits for one run of an endpoint or a background task. */
@@ -31,6 +33,6 @@ export function runLimitsFromEnv(env: FunctionEnv, kind: FunctionKind): RunLimit
 export function runnerOptionsFromEnv(env: FunctionEnv): SandboxRunnerOptions {
   return {
     workers: env.FUNCTION_WORKERS,
-    fetchPolicy: { ...DEFAULT_FETCH_POLICY, allow: env.FUNCTION_FETCH_ALLOW },
+    fetchPolicy: { ...DEFAULT_FETCH_POLICY, allow: outboundAllowList(env) },
   };
 }

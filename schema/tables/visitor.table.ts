@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { organisationId, timestamps } from "./columns.js";
 import { contactColumns } from "./contact.columns.js";
@@ -40,6 +41,10 @@ export const visitors = pgTable(
     index("visitors_event_state_idx").on(table.eventId, table.registrationState, table.revision),
     index("visitors_event_contact_reference_idx").on(table.eventId, table.contactReference),
     index("visitors_organisation_email_idx").on(table.organisationId, table.contactEmail),
+    // The notification URL's cursor walks an organisation's REGISTERED visitors in revision order.
+    index("visitors_organisation_registered_idx")
+      .on(table.organisationId, table.revision)
+      .where(sql`${table.registrationState} = 'REGISTERED' AND NOT ${table.deleted}`),
   ],
 );
 

@@ -67,3 +67,12 @@ export function requireUser(actor: Actor): Extract<Actor, { kind: "user" }> {
 export function canSeeEvent(actor: OrganisationActor, eventId: string): boolean {
   return actor.kind !== "apiKey" || actor.eventIds.length === 0 || actor.eventIds.includes(eventId);
 }
+
+/** Organisation-wide settings (the notification URL): ADMIN users only. */
+export function requireAdmin(actor: Actor): Extract<Actor, { kind: "user" }> {
+  const org = requireOrganisation(actor);
+  if (org.kind !== "user" || !org.roles.includes("ADMIN")) {
+    throw forbidden("MISSING_ROLE", "This operation needs the ADMIN role");
+  }
+  return org;
+}

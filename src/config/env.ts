@@ -30,6 +30,32 @@ const flag = (fallback: boolean) =>
 const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** A comma list of positive millisecond delays, e.g. a retry ladder. */
+const delayList = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const items = (value?.trim() || fallback).split(",").map((item) => item.trim());
+      const delays = items.map(Number);
+      if (delays.some((delay, index) => items[index] === "" || !Number.isSafeInteger(delay) || delay < 1)) {
+        ctx.addIssue({ code: "custom", message: "must be a comma list of positive whole milliseconds" });
+        return z.NEVER;
+      }
+      return delays;
+    });
+
+/** 32 bytes, as 64 hex digits or base64: an AES-256 key. */
+const aesKey = optionalString.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, "hex") : Buffer.from(value, "base64");
+  if (key.length !== 32 || (!/^[0-9a-f]{64}$/i.test(value) && key.toString("base64") !== value)) {
+    ctx.addIssue({ code: "custom", message: "must be 32 bytes as 64 hex digits or base64" });
+    return z.NEVER;
+  }
+  return key;
+});
+
 /** Express's `trust proxy`: false, true, a hop count, or a list of addresses/CIDR ranges. */
 export type TrustProxy = boolean | number | string[];
 
@@ -93,6 +119,8 @@ const envSchema = z
     STATS_DAY_RETENTION_DAYS: int(800, 400),
     API_KEY_CACHE_TTL_MS: int(60_000, 0),
     FUNCTION_INTERVAL_MS: int(540_000, 1_000),
+    OUTBOUND_ALLOW: commaList,
+    // The older name of OUTBOUND_ALLOW (functions only, before webhooks): still accepted, merged.
     FUNCTION_FETCH_ALLOW: commaList,
     FUNCTION_MEMORY_MB: int(64, 8, 1024),
     FUNCTION_ENDPOINT_TIMEOUT_MS: int(10_000, 100),
@@ -101,6 +129,11 @@ const envSchema = z
     FUNCTION_MAX_LOG_BYTES: int(64 * 1024, 1024),
     FUNCTION_WORKERS: int(2, 1, 64),
     RUN_WORKER: flag(true),
+    WEBHOOK_TIMEOUT_MS: int(30_000, 10, 600_000),
+    WEBHOOK_RETRY_DELAYS_MS: delayList("10000,60000,300000,900000,3600000,86400000"),
+    WEBHOOK_RECONCILE_MS: int(5_000, 20, 3_600_000),
+    WEBHOOK_MIN_INTERVAL_MS: int(1_000, 0, 3_600_000),
+    WEBHOOK_SECRET_KEY: aesKey,
   })
   .refine((env) => (env.ADMIN_EMAIL === undefined) === (env.ADMIN_PASSWORD === undefined), {
     message: "ADMIN_EMAIL and ADMIN_PASSWORD must be set together",

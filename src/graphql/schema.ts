@@ -9,6 +9,7 @@ import { PartnerResolver } from "./resolvers/partner.resolver.js";
 import { QuestionResolver } from "./resolvers/question.resolver.js";
 import { RegistrationTypeResolver } from "./resolvers/registration-type.resolver.js";
 import { VisitorResolver } from "./resolvers/visitor.resolver.js";
+import { WebhookResolver } from "./resolvers/webhook.resolver.js";
 
 export const RESOLVERS = [
   IdentityResolver,
@@ -19,6 +20,7 @@ export const RESOLVERS = [
   PartnerResolver,
   ApiKeyResolver,
   FunctionResolver,
+  WebhookResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

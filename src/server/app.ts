@@ -2,12 +2,12 @@ import { createServer, type Server } from "node:http";
 import type { Logger } from "pino";
 import { createTaskScheduler } from "@/jobs/scheduler/create-task-scheduler.js";
 import type { TaskScheduler } from "@/jobs/scheduler/task-scheduler.js";
-import type { Env } from "@/src/config/env.js";
+import { createDeliveryEngine } from "@/jobs/webhooks/create-delivery-engine.js";
 import type { Database } from "@/src/db/database.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import type { Services } from "@/src/services/services.js";
 import type { UsageRecorder } from "@/src/services/usage-recorder.js";
-import { createCore } from "./core.js";
+import { type CoreOptions, createCore } from "./core.js";
 import { createHttpApp } from "./http-app.js";
 
 const USAGE_PRUNE_EVERY_MS = 3_600_000;
@@ -29,11 +29,12 @@ export type App = {
 
 /**
  * One instance of the API: the core (services, GraphQL, sandbox), the first-start bootstrap, the
- * task scheduler, statistics retention and the HTTP server, started and stopped in order.
+ * task scheduler, webhook delivery, statistics retention and the HTTP server, started and stopped
+ * in order.
  */
-export async function createApp(options: { env: Env; logger: Logger; database: Database }): Promise<App> {
+export async function createApp(options: CoreOptions): Promise<App> {
   const { env, logger, database } = options;
-  const core = await createCore({ env, logger, database });
+  const core = await createCore(options);
   const { services, usage, graphql, runner } = core;
   await services.organisations.bootstrap(
     { orgName: env.ORG_NAME, adminEmail: env.ADMIN_EMAIL, adminPassword: env.ADMIN_PASSWORD },
@@ -53,6 +54,17 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
     runner,
   });
   services.functions.onChange(({ id }) => scheduler.sync(id));
+
+  const deliveryEngine = await createDeliveryEngine({
+    env,
+    logger,
+    deliveries: services.webhookDeliveries,
+    outbound: core.outbound,
+    runWorker: env.RUN_WORKER,
+  });
+  services.feedSignal.listen((change) => deliveryEngine.feedChanged(change));
+  services.webhooks.onChange((change) => deliveryEngine.webhookChanged(change));
+  services.notificationUrl.onChange((change) => deliveryEngine.webhookChanged(change));
 
   const server = createServer(createHttpApp({ env, logger, database, core }));
   return {
@@ -77,6 +89,8 @@ export async function createApp(options: { env: Env; logger: Logger; database: D
       const httpDrained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await Promise.all([httpDrained, scheduler.close()]);
+      // After the requests: their writes' signals still count. Pings in flight are given back.
+      await deliveryEngine.close();
       clearInterval(pruneTimer);
       await core.close();
       await database.close();

@@ -10,6 +10,7 @@ import { createApolloServer } from "@/src/graphql/apollo.js";
 import type { GraphQLContext } from "@/src/graphql/context.js";
 import { createExecutor, type GraphQLExecutor } from "@/src/graphql/executor.js";
 import { graphqlSchema } from "@/src/graphql/schema.js";
+import { type OutboundPolicy, outboundAllowList, type ResolveHost } from "@/src/net/outbound-address.js";
 import type { FunctionInvoker } from "@/src/services/functions/function-types.js";
 import { createServices, type Services } from "@/src/services/services.js";
 import { UsageRecorder } from "@/src/services/usage-recorder.js";
@@ -24,6 +25,8 @@ import { createInfrastructure, type Infrastructure } from "./infrastructure.js";
 export type Core = {
   infrastructure: Infrastructure;
   services: Services;
+  /** Where outbound requests may go (functions' fetch, webhooks, the notification URL). */
+  outbound: OutboundPolicy;
   usage: UsageRecorder;
   apollo: ApolloServer<GraphQLContext>;
   graphql: GraphQLExecutor;
@@ -35,7 +38,15 @@ export type Core = {
   close(): Promise<void>;
 };
 
-export async function createCore(options: { env: Env; logger: Logger; database: Database }): Promise<Core> {
+export type CoreOptions = {
+  env: Env;
+  logger: Logger;
+  database: Database;
+  /** Replaces DNS for outbound requests (tests of names that re-resolve); the system resolver otherwise. */
+  resolveHost?: ResolveHost;
+};
+
+export async function createCore(options: CoreOptions): Promise<Core> {
   const { env, logger, database } = options;
   const infrastructure = createInfrastructure(env, logger);
   // The runner needs the services (through GraphQL) and a manual run needs the runner: the one
@@ -47,8 +58,10 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
       return runner.run(fn, trigger, input);
     },
   };
+  const outbound: OutboundPolicy = { allow: outboundAllowList(env), resolve: options.resolveHost };
   const services = createServices(database.db, database.revisions, env, infrastructure.bus, {
     functionInvoker,
+    outbound,
   });
   const usage = new UsageRecorder(database.db, logger, () =>
     services.apiKeys.touch(services.apiKeyVerifier.takeLastUsed()),
@@ -78,6 +91,7 @@ export async function createCore(options: { env: Env; logger: Logger; database: 
   return {
     infrastructure,
     services,
+    outbound,
     usage,
     apollo,
     graphql,

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { startFunctionWorker } from "@/jobs/scheduler/bullmq-worker.js";
+import { createDeliveryEngine } from "@/jobs/webhooks/create-delivery-engine.js";
 import { ConfigError, loadEnv } from "@/src/config/env.js";
 import { openDatabase } from "@/src/db/database.js";
 import { createLogger } from "@/src/logger.js";
@@ -8,9 +9,9 @@ import { createCore } from "./core.js";
 import { runProcess } from "./process-lifecycle.js";
 
 /**
- * `npm run worker`: runs background tasks from the BullMQ queue, without an HTTP server. The app
- * instances register the schedules; any number of these processes (and the app instances'
- * own workers, unless RUN_WORKER=false) share the ticks.
+ * `npm run worker`: runs background tasks and webhook pings from the BullMQ queues, without an HTTP
+ * server. The app instances register the schedules and enqueue pings; any number of these
+ * processes (and the app instances' own workers, unless RUN_WORKER=false) share the work.
  */
 await runProcess("Visit API worker", async () => {
   const env = loadEnv();
@@ -37,13 +38,20 @@ await runProcess("Visit API worker", async () => {
     runs: core.services.functionRuns,
     runner: core.runner,
   });
-  logger.info({ driver: database.driver }, "task worker started");
+  const deliveryEngine = await createDeliveryEngine({
+    env,
+    logger,
+    deliveries: core.services.webhookDeliveries,
+    outbound: core.outbound,
+    runWorker: true,
+  });
+  logger.info({ driver: database.driver }, "task and webhook worker started");
   return {
     logger,
     // A run ends by its timeout plus ~1 s; past that, something is stuck.
     timeoutMs: env.FUNCTION_TASK_TIMEOUT_MS + env.SHUTDOWN_TIMEOUT_MS,
     async stop() {
-      await worker.close();
+      await Promise.all([worker.close(), deliveryEngine.close()]);
       await core.close();
       await connection.quit();
       await database.close();

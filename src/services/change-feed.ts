@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, type SQL } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, lte, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { belowHorizon } from "@/src/db/revisions.js";
@@ -15,7 +15,12 @@ export type FeedFilter = {
   showDeleted?: boolean | null;
   contactReference?: string | null;
   contactEmail?: string | null;
+  /** Only what this webhook's ping covers; resolved by the service into a window of revisions. */
+  webhookId?: string | null;
 };
+
+/** Revisions in (after, upTo]: what one webhook ping covers. */
+export type FeedWindow = { after: number; upTo: number };
 
 export type FeedArgs = { first?: number | null; after?: string | null; filter?: FeedFilter | null };
 
@@ -57,9 +62,16 @@ type FeedColumns = {
 
 /**
  * Validates paging and builds the WHERE of one page: revision order, filters, tenant and event,
- * and the read rule that keeps a late commit from being skipped (`belowHorizon`).
+ * the read rule that keeps a late commit from being skipped (`belowHorizon`), and the window of a
+ * webhook pull (still a filter on the feed, paged as usual).
  */
-export function feedQuery(columns: FeedColumns, organisationId: string, eventId: string, args: FeedArgs) {
+export function feedQuery(
+  columns: FeedColumns,
+  organisationId: string,
+  eventId: string,
+  args: FeedArgs,
+  window?: FeedWindow,
+) {
   const filter = args.filter ?? {};
   const paging = parseInput(pagingSchema, { first: args.first, fromRevision: filter.fromRevision });
   const afterRevision = args.after ? decodeCursor(args.after) + 1 : 0;
@@ -69,6 +81,8 @@ export function feedQuery(columns: FeedColumns, organisationId: string, eventId:
     eq(columns.eventId, eventId),
     fromRevision > 0 ? gte(columns.revision, fromRevision) : undefined,
     belowHorizon(columns.revision),
+    window ? gt(columns.revision, window.after) : undefined,
+    window ? lte(columns.revision, window.upTo) : undefined,
     filter.showDeleted === false ? eq(columns.deleted, false) : undefined,
     filter.registrationTypeIds?.length
       ? inArray(columns.registrationTypeId, [...filter.registrationTypeIds])

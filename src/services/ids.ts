@@ -11,6 +11,9 @@ function randomId(length: number): string {
 /** Event ids: 13 lowercase alphanumerics, as on the Visit platform. */
 export const newEventId = () => randomId(13);
 
+/** Webhook ids: 13 characters, as on the Visit platform (SPEC section 10). */
+export const newWebhookId = () => randomId(13);
+
 /** Every other id: 20 lowercase alphanumerics (about 103 random bits). */
 export const newId = () => randomId(20);
 

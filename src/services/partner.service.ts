@@ -14,6 +14,7 @@ import {
   splitContact,
 } from "./contact.mapper.js";
 import type { EventService } from "./event.service.js";
+import type { FeedSignal } from "./feed-signal.js";
 import { MAX_BULK, RecordService } from "./record.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
 import { collectInput, contactSchema, FieldErrors, text } from "./validation.js";
@@ -61,8 +62,9 @@ export class PartnerService extends RecordService<typeof partners, Partner> {
     revisions: RevisionAllocator,
     events: EventService,
     private readonly registrationTypes: RegistrationTypeService,
+    feedSignal: FeedSignal,
   ) {
-    super(db, revisions, events, partners, "Partner", toPartner);
+    super(db, revisions, events, partners, "PARTNER", toPartner, feedSignal);
   }
 
   /** Partners have no registration state. */

@@ -3,7 +3,9 @@ import type { Db } from "@/src/db/database.js";
 import type { RevisionAllocator } from "@/src/db/revisions.js";
 import type { FeedArgs, FeedPage } from "./change-feed.js";
 import type { EventService } from "./event.service.js";
+import type { FeedSignal } from "./feed-signal.js";
 import { RevisionedStore, type RevisionedTable } from "./revisioned-store.js";
+import { webhookWindow } from "./webhooks/webhook-window.js";
 
 /** Most records one bulk call may create (all or nothing). */
 export const MAX_BULK = 1_000;
@@ -17,14 +19,18 @@ export abstract class RecordService<T extends RevisionedTable, Record> {
   protected readonly store: RevisionedStore<T>;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     revisions: RevisionAllocator,
     protected readonly events: EventService,
     table: T,
-    label: string,
+    private readonly kind: "VISITOR" | "PARTNER",
     private readonly toRecord: (row: T["$inferSelect"]) => Record,
+    feedSignal: FeedSignal,
   ) {
-    this.store = new RevisionedStore(db, revisions, table, label);
+    const label = kind === "VISITOR" ? "Visitor" : "Partner";
+    this.store = new RevisionedStore(db, revisions, table, label, (scope) =>
+      feedSignal.emit({ ...scope, kind }),
+    );
   }
 
   protected async scope(actor: OrganisationActor, eventId: string) {
@@ -43,10 +49,16 @@ export abstract class RecordService<T extends RevisionedTable, Record> {
     return this.toRecord(await this.store.get(scope, id));
   }
 
-  /** One page of the event's change feed, in revision order (SPEC section 2). */
+  /**
+   * One page of the event's change feed, in revision order (SPEC section 2); with `webhookId`, only
+   * what that webhook's ping covers (SPEC section 10).
+   */
   async list(actor: Actor, eventId: string, args: FeedArgs): Promise<FeedPage<Record>> {
-    const scope = await this.scope(requireDataRead(actor), eventId);
-    const page = await this.store.page(scope, this.feedArgs(args));
+    const org = requireDataRead(actor);
+    const scope = await this.scope(org, eventId);
+    const webhookId = args.filter?.webhookId;
+    const window = webhookId ? await webhookWindow(this.db, org, eventId, this.kind, webhookId) : undefined;
+    const page = await this.store.page(scope, this.feedArgs(args), window);
     return { ...page, nodes: page.nodes.map(this.toRecord) };
   }
 

@@ -4,7 +4,7 @@ import { insertRows } from "@/src/db/bulk-insert.js";
 import type { Db, Tx } from "@/src/db/database.js";
 import type { RevisionAllocator } from "@/src/db/revisions.js";
 import { notFound } from "@/src/errors/app-error.js";
-import { type FeedArgs, type FeedPage, feedQuery, toPage } from "./change-feed.js";
+import { type FeedArgs, type FeedPage, type FeedWindow, feedQuery, toPage } from "./change-feed.js";
 import { newId } from "./ids.js";
 
 export type RevisionedTable = typeof visitors | typeof partners;
@@ -13,7 +13,7 @@ type Insert<T extends RevisionedTable> = Omit<
   T["$inferInsert"],
   "id" | "organisationId" | "eventId" | "revision" | "deleted" | "createdAt" | "updatedAt"
 >;
-type Scope = { organisationId: string; eventId: string };
+export type Scope = { organisationId: string; eventId: string };
 
 /**
  * The storage rules shared by visitors and partners (SPEC section 2): every write takes a new
@@ -30,6 +30,8 @@ export class RevisionedStore<T extends RevisionedTable> {
     private readonly revisions: RevisionAllocator,
     table: T,
     private readonly label: string,
+    /** Called after every committed write (the webhook engine's signal). */
+    private readonly committed: (scope: Scope) => void,
   ) {
     this.table = table as typeof visitors;
   }
@@ -52,8 +54,8 @@ export class RevisionedStore<T extends RevisionedTable> {
     return row as Row<T>;
   }
 
-  async page(scope: Scope, args: FeedArgs): Promise<FeedPage<Row<T>>> {
-    const query = feedQuery(this.table, scope.organisationId, scope.eventId, args);
+  async page(scope: Scope, args: FeedArgs, window?: FeedWindow): Promise<FeedPage<Row<T>>> {
+    const query = feedQuery(this.table, scope.organisationId, scope.eventId, args, window);
     const rows = await this.db
       .select()
       .from(this.table)
@@ -70,7 +72,7 @@ export class RevisionedStore<T extends RevisionedTable> {
    */
   async insertMany(scope: Scope, values: readonly Insert<T>[]): Promise<Row<T>[]> {
     const now = new Date();
-    return this.db.transaction(async (tx) => {
+    const inserted = await this.db.transaction(async (tx) => {
       const first = await this.revisions.take(tx, values.length);
       const rows = values.map((value, index) => ({
         ...(value as Insert<typeof visitors>),
@@ -84,6 +86,8 @@ export class RevisionedStore<T extends RevisionedTable> {
       await insertRows(tx, this.table, rows);
       return rows as Row<T>[];
     });
+    this.committed(scope);
+    return inserted;
   }
 
   /**
@@ -95,7 +99,7 @@ export class RevisionedStore<T extends RevisionedTable> {
     id: string,
     change: (current: Row<T>, tx: Tx) => Partial<Insert<T>>,
   ): Promise<Row<T>> {
-    return this.db.transaction(async (tx) => {
+    const updated = await this.db.transaction(async (tx) => {
       const [current] = await tx
         .select()
         .from(this.table)
@@ -114,6 +118,8 @@ export class RevisionedStore<T extends RevisionedTable> {
         .returning();
       return row as Row<T>;
     });
+    this.committed(scope);
+    return updated;
   }
 
   /**
@@ -121,7 +127,7 @@ export class RevisionedStore<T extends RevisionedTable> {
    * Locks the record before taking the revision, as `update` does.
    */
   async delete(scope: Scope, id: string): Promise<Row<T>> {
-    return this.db.transaction(async (tx) => {
+    const deleted = await this.db.transaction(async (tx) => {
       const [live] = await tx
         .select({ id: this.table.id })
         .from(this.table)
@@ -137,5 +143,7 @@ export class RevisionedStore<T extends RevisionedTable> {
       if (!row) throw notFound(this.label);
       return row as Row<T>;
     });
+    this.committed(scope);
+    return deleted;
   }
 }

@@ -13,6 +13,7 @@ import {
   splitContact,
 } from "./contact.mapper.js";
 import type { EventService } from "./event.service.js";
+import type { FeedSignal } from "./feed-signal.js";
 import type { Question, QuestionService } from "./question.service.js";
 import { MAX_BULK, RecordService } from "./record.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
@@ -85,8 +86,9 @@ export class VisitorService extends RecordService<typeof visitors, Visitor> {
     events: EventService,
     private readonly registrationTypes: RegistrationTypeService,
     private readonly questions: QuestionService,
+    feedSignal: FeedSignal,
   ) {
-    super(db, revisions, events, visitors, "Visitor", toVisitor);
+    super(db, revisions, events, visitors, "VISITOR", toVisitor, feedSignal);
   }
 
   async create(actor: Actor, eventId: string, input: CreateVisitorInput): Promise<Visitor> {

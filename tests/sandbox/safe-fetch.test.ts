@@ -6,9 +6,9 @@ import {
   DEFAULT_FETCH_POLICY,
   type FetchPolicy,
   type FetchRequest,
-  refusedAddressReason,
   safeFetch,
 } from "@/jobs/sandbox/safe-fetch.js";
+import { refusedAddressReason } from "@/src/net/outbound-address.js";
 
 // Only loopback servers of this test receive real traffic; every other address must be refused before
 // a connection is attempted.

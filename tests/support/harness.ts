@@ -4,6 +4,7 @@ import type { TestContext } from "node:test";
 import { type Env, loadEnv } from "@/src/config/env.js";
 import { openDatabase } from "@/src/db/database.js";
 import { createLogger } from "@/src/logger.js";
+import type { ResolveHost } from "@/src/net/outbound-address.js";
 import { type App, createApp } from "@/src/server/app.js";
 import { createTestDatabase, dropRedisPrefix, type TestDatabase } from "./database.js";
 
@@ -62,9 +63,13 @@ function gqlClient(url: string, adminToken: () => string) {
 
 /**
  * Boots the whole app (HTTP on a random loopback port) on a fresh database: PGlite by default,
- * a new database on the PostgreSQL server of DATABASE_URL when it is set.
+ * a new database on the PostgreSQL server of DATABASE_URL when it is set. `resolveHost` replaces
+ * DNS for outbound requests (webhooks), for tests of names that resolve differently over time.
  */
-export async function startApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(
+  overrides: Record<string, string> = {},
+  options: { resolveHost?: ResolveHost } = {},
+): Promise<TestApp> {
   const operatorToken = randomBytes(24).toString("hex");
   const admin = { email: "admin@example.test", password: "admin-password-1" };
   const base = loadEnv();
@@ -77,15 +82,21 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
     // Unique per app: tests share one Redis and must not see each other's keys.
     REDIS_PREFIX: `visit-test-${randomBytes(6).toString("hex")}`,
     STATS_FLUSH_MS: "100",
+    // No periodic webhook reconcile in the background of tests that count SQL statements; webhook
+    // tests that need it set their own.
+    WEBHOOK_RECONCILE_MS: "3600000",
     ...overrides,
     ...(db.url && { DATABASE_URL: db.url }),
   });
-  const app = await createApp({ env, logger: createLogger(env), database: db.database }).catch(
-    async (error) => {
-      await db.drop();
-      throw error;
-    },
-  );
+  const app = await createApp({
+    env,
+    logger: createLogger(env),
+    database: db.database,
+    resolveHost: options.resolveHost,
+  }).catch(async (error) => {
+    await db.drop();
+    throw error;
+  });
   const port = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
 

@@ -60,4 +60,10 @@ export class PartnerFilter {
   showDeleted?: boolean | null;
   @Field(() => String, { nullable: true }) contactReference?: string | null;
   @Field(() => String, { nullable: true }) contactEmail?: string | null;
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "Only what this webhook's ping covers: deliveredRevision < revision <= the ping's covered revision (the latest revision when no ping is in flight). Pull this before answering the ping. Another event's or type's webhook is NOT_FOUND.",
+  })
+  webhookId?: string | null;
 }

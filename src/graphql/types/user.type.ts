@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { Role } from "./enums.js";
+import { NotificationUrl } from "./webhook.type.js";
 
 type RoleName = keyof typeof Role;
 
@@ -25,6 +26,20 @@ export class Organisation {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
   @Field(() => Date) createdAt!: Date;
+  @Field(() => String, { nullable: true, description: "Visit v1's notification URL (ADMIN)" })
+  notificationUrl?: string | null;
+  @Field(() => NotificationUrl, { nullable: true, description: "Its delivery state (ADMIN)" })
+  notification?: NotificationUrl | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class UpdatedOrganisation {
+  @Field(() => Organisation) organisation!: Organisation;
+  @Field(() => String, {
+    nullable: true,
+    description: "The notification URL's signing secret, when this call set the first URL: shown only now",
+  })
+  notificationSecret!: string | null;
 }
 
 @ObjectType({ simpleResolvers: true })
