@@ -1,28 +1,24 @@
 /**
  * Guest-side half of the sandbox API, evaluated in each fresh QuickJS context before the function's
- * module. It receives the raw host functions (`host.log(level, text)` and `host.call(op, json)`, which
- * returns a promise of JSON text) and keeps them in this closure, so guest code only reaches them
- * through the checked wrappers below. It returns `makeContext(json)`, which builds `ctx`.
+ * module. It receives the raw host functions (`host.log(level, text)`, `host.call(op, json)`, which
+ * returns a promise of JSON text, and `host.load(part)`) and keeps them in this closure, so guest
+ * code only reaches them through the checked wrappers below. It returns `makeContext(json)`, which
+ * builds `ctx`.
+ *
+ * Compiling source is most of what setting up a fresh context costs, and most runs never log or
+ * fetch: the formatting of log arguments and the fetch API (GUEST_PARTS) are compiled by
+ * `host.load` on first use in a run. Each part is a function that gets what it needs from this
+ * closure (JSON's functions as they were before guest code ran), so a part compiled late behaves as
+ * if it had been compiled here.
  */
 export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
   "use strict";
   const { parse, stringify } = JSON;
-  const freeze = Object.freeze;
+  const { freeze, defineProperty } = Object;
 
-  const format = (value) => {
-    if (typeof value === "string") return value;
-    if (value instanceof Error) {
-      const head = value.name + ": " + value.message;
-      return value.stack ? head + "\n" + value.stack : head;
-    }
-    if (value === undefined || typeof value === "function" || typeof value === "symbol") return String(value);
-    try {
-      return stringify(value) ?? String(value);
-    } catch {
-      return String(value);
-    }
-  };
+  let format;
   const logger = (level) => (...args) => {
+    format ??= host.load("format")(stringify);
     // Cut before crossing to the host: the host keeps at most this many bytes anyway.
     host.log(level, args.map(format).join(" ").slice(0, maxLogChars));
   };
@@ -37,6 +33,84 @@ export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
   const call = (op, args) =>
     host.call(op, stringify(args)).then((json) => (json === undefined ? undefined : parse(json)));
 
+  let net;
+  const loadNet = () => (net ??= host.load("net")(call, parse, freeze));
+
+  async function fetch(input, init) {
+    return loadNet().fetch(input, init);
+  }
+
+  const stateName = (name) => {
+    if (typeof name !== "string" || name === "") throw new TypeError("state: name must be a non-empty string");
+    return name;
+  };
+  const state = freeze({
+    get: async (name) => (await call("stateGet", { name: stateName(name) })) ?? null,
+    set: async (name, value) => {
+      stateName(name);
+      if (value === undefined) throw new TypeError("state.set: value must be JSON (use null to clear)");
+      await call("stateSet", { name, value });
+    },
+  });
+
+  const visit = freeze({
+    graphql: (query, variables = {}) => call("graphql", { query: String(query), variables }),
+    // This server's REST routes by path (/json/..., /xml/..., /create/v2/...), as the function's key.
+    fetch: async (path, init) => loadNet().visitFetch(path, init),
+  });
+
+  const define = (name, value) =>
+    defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  define("console", console);
+  define("fetch", fetch);
+  define("state", state);
+  define("visit", visit);
+  // A class cannot have a stand-in (instanceof would tell): Headers becomes a plain global, as the
+  // others are, when it is first read or assigned.
+  defineProperty(globalThis, "Headers", {
+    get() {
+      const { Headers } = loadNet();
+      define("Headers", Headers);
+      return Headers;
+    },
+    set(value) {
+      define("Headers", value);
+    },
+    configurable: true,
+    enumerable: false,
+  });
+
+  return (json) => {
+    const ctx = parse(json);
+    if (ctx.request) {
+      const request = ctx.request;
+      request.json = () => parse(request.body);
+    }
+    return ctx;
+  };
+})`;
+
+/** The parts `host.load(name)` compiles on first use; each evaluates to its factory function. */
+export const GUEST_PARTS = {
+  format: String.raw`(function (stringify) {
+  "use strict";
+  return (value) => {
+    if (typeof value === "string") return value;
+    if (value instanceof Error) {
+      const head = value.name + ": " + value.message;
+      return value.stack ? head + "\n" + value.stack : head;
+    }
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") return String(value);
+    try {
+      return stringify(value) ?? String(value);
+    } catch {
+      return String(value);
+    }
+  };
+})`,
+
+  net: String.raw`(function (call, parse, freeze) {
+  "use strict";
   const headerEntries = (init) => {
     if (init === undefined || init === null) return [];
     if (Array.isArray(init)) return init;
@@ -111,40 +185,13 @@ export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
     return response(await call("fetch", { url, ...requestInit("fetch", init) }));
   }
 
-  // This server's REST routes by path (/json/..., /xml/..., /create/v2/...), as the function's key.
   async function visitFetch(path, init = {}) {
     if (typeof path !== "string") throw new TypeError("visit.fetch: path must be a string such as /create/v2/expos");
     return response(await call("visitFetch", { path, ...requestInit("visit.fetch", init) }));
   }
 
-  const stateName = (name) => {
-    if (typeof name !== "string" || name === "") throw new TypeError("state: name must be a non-empty string");
-    return name;
-  };
-  const state = freeze({
-    get: async (name) => (await call("stateGet", { name: stateName(name) })) ?? null,
-    set: async (name, value) => {
-      stateName(name);
-      if (value === undefined) throw new TypeError("state.set: value must be JSON (use null to clear)");
-      await call("stateSet", { name, value });
-    },
-  });
+  return { Headers, fetch, visitFetch };
+})`,
+} as const;
 
-  const visit = freeze({
-    graphql: (query, variables = {}) => call("graphql", { query: String(query), variables }),
-    fetch: visitFetch,
-  });
-
-  for (const [name, value] of Object.entries({ console, fetch, Headers, state, visit })) {
-    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-  }
-
-  return (json) => {
-    const ctx = parse(json);
-    if (ctx.request) {
-      const request = ctx.request;
-      request.json = () => parse(request.body);
-    }
-    return ctx;
-  };
-})`;
+export type GuestPart = keyof typeof GUEST_PARTS;
