@@ -11,7 +11,7 @@
  * closure (JSON's functions as they were before guest code ran), so a part compiled late behaves as
  * if it had been compiled here.
  */
-export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
+export const GUEST_PRELUDE = `(function (host, maxLogChars) {
   "use strict";
   const { parse, stringify } = JSON;
   const { freeze, defineProperty } = Object;
@@ -109,7 +109,7 @@ export const GUEST_PARTS = {
   };
 })`,
 
-  net: String.raw`(function (call, parse, freeze) {
+  net: `(function (call, parse, freeze) {
   "use strict";
   const headerEntries = (init) => {
     if (init === undefined || init === null) return [];
