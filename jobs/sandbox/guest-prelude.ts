@@ -1,24 +1,69 @@
 /**
  * Guest-side half of the sandbox API, evaluated in each fresh QuickJS context before the function's
  * module. It receives the raw host functions (`host.log(level, text)`, `host.call(op, json)`, which
- * returns a promise of JSON text, and `host.load(part)`) and keeps them in this closure, so guest
- * code only reaches them through the checked wrappers below. It returns `makeContext(json)`, which
- * builds `ctx`.
+ * returns a promise of JSON text, and `host.load(part)`) and keeps them in closures, so guest code
+ * only reaches them through the checked wrappers of GUEST_PARTS. It returns `makeContext(json)`,
+ * which builds `ctx`.
  *
- * Compiling source is most of what setting up a fresh context costs, and most runs never log or
- * fetch: the formatting of log arguments and the fetch API (GUEST_PARTS) are compiled by
- * `host.load` on first use in a run. Each part is a function that gets what it needs from this
- * closure (JSON's functions as they were before guest code ran), so a part compiled late behaves as
- * if it had been compiled here.
+ * Compiling source is most of what setting up a fresh context costs, and many runs use little or
+ * none of the API: the globals (console, fetch, Headers, state, visit) start as accessors, and the
+ * first read of one compiles the API (`host.load("api")`) and turns that global into a plain,
+ * writable property; the fetch API (Headers, responses) is compiled on its own first use. The parts
+ * get JSON's functions as they were before guest code ran, so a part compiled late behaves as if it
+ * had been compiled here.
  */
 export const GUEST_PRELUDE = `(function (host, maxLogChars) {
   "use strict";
   const { parse, stringify } = JSON;
   const { freeze, defineProperty } = Object;
 
-  let format;
+  let api;
+  const define = (name, value) =>
+    defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  for (const name of ["console", "fetch", "Headers", "state", "visit"]) {
+    defineProperty(globalThis, name, {
+      get() {
+        api ??= host.load("api")(host, maxLogChars, parse, stringify, freeze);
+        const value = api[name];
+        define(name, value);
+        return value;
+      },
+      set(value) {
+        define(name, value);
+      },
+      configurable: true,
+      enumerable: false,
+    });
+  }
+
+  return (json) => {
+    const ctx = parse(json);
+    if (ctx.request) {
+      const request = ctx.request;
+      request.json = () => parse(request.body);
+    }
+    return ctx;
+  };
+})`;
+
+/** The parts `host.load(name)` compiles on first use; each evaluates to its factory function. */
+export const GUEST_PARTS = {
+  api: `(function (host, maxLogChars, parse, stringify, freeze) {
+  "use strict";
+  const format = (value) => {
+    if (typeof value === "string") return value;
+    if (value instanceof Error) {
+      const head = value.name + ": " + value.message;
+      return value.stack ? head + "\\n" + value.stack : head;
+    }
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") return String(value);
+    try {
+      return stringify(value) ?? String(value);
+    } catch {
+      return String(value);
+    }
+  };
   const logger = (level) => (...args) => {
-    format ??= host.load("format")(stringify);
     // Cut before crossing to the host: the host keeps at most this many bytes anyway.
     host.log(level, args.map(format).join(" ").slice(0, maxLogChars));
   };
@@ -59,53 +104,14 @@ export const GUEST_PRELUDE = `(function (host, maxLogChars) {
     fetch: async (path, init) => loadNet().visitFetch(path, init),
   });
 
-  const define = (name, value) =>
-    defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-  define("console", console);
-  define("fetch", fetch);
-  define("state", state);
-  define("visit", visit);
-  // A class cannot have a stand-in (instanceof would tell): Headers becomes a plain global, as the
-  // others are, when it is first read or assigned.
-  defineProperty(globalThis, "Headers", {
-    get() {
-      const { Headers } = loadNet();
-      define("Headers", Headers);
-      return Headers;
+  return {
+    console,
+    fetch,
+    state,
+    visit,
+    get Headers() {
+      return loadNet().Headers;
     },
-    set(value) {
-      define("Headers", value);
-    },
-    configurable: true,
-    enumerable: false,
-  });
-
-  return (json) => {
-    const ctx = parse(json);
-    if (ctx.request) {
-      const request = ctx.request;
-      request.json = () => parse(request.body);
-    }
-    return ctx;
-  };
-})`;
-
-/** The parts `host.load(name)` compiles on first use; each evaluates to its factory function. */
-export const GUEST_PARTS = {
-  format: String.raw`(function (stringify) {
-  "use strict";
-  return (value) => {
-    if (typeof value === "string") return value;
-    if (value instanceof Error) {
-      const head = value.name + ": " + value.message;
-      return value.stack ? head + "\n" + value.stack : head;
-    }
-    if (value === undefined || typeof value === "function" || typeof value === "symbol") return String(value);
-    try {
-      return stringify(value) ?? String(value);
-    } catch {
-      return String(value);
-    }
   };
 })`,
 
