@@ -47,7 +47,7 @@ const partnerFields = {
   staff: z.array(contactSchema).max(1_000).nullish(),
 };
 
-const createPartnerSchema = z.object(partnerFields);
+export const createPartnerSchema = z.object(partnerFields);
 /** The type of an input that failed the schema, when it is a string: checked anyway, so every error is named at once. */
 const typeOfInvalid = z.object({ registrationTypeId: z.string().nullish().catch(undefined) }).catch({});
 const updatePartnerSchema = z.object(partnerFields).partial();
@@ -66,7 +66,7 @@ function quickUrl(value: unknown): string | null | undefined | Refused {
  * What createPartnerSchema makes of a well-formed input, checked by hand (see quickText in
  * validation.ts); undefined when anything is off, and the schema then decides and words the errors.
  */
-function quickCreatePartner(input: unknown): CreatePartnerValue | undefined {
+export function quickCreatePartner(input: unknown): CreatePartnerValue | undefined {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined;
   const fields = input as Record<string, unknown>;
   const name = quickText(fields.name);

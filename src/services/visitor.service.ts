@@ -74,7 +74,7 @@ const visitorFields = {
 };
 
 // A third party may create a partial registration and complete it later: INVITED unless told otherwise.
-const createVisitorSchema = z.object({
+export const createVisitorSchema = z.object({
   ...visitorFields,
   registrationState: withDefault(visitorFields.registrationState, "INVITED"),
 });
@@ -114,7 +114,7 @@ function quickAnswer(value: unknown): AnswerValue | typeof REFUSED {
  * What createVisitorSchema makes of a well-formed input, checked by hand; undefined when anything
  * is off, and the schema then decides (and words the errors).
  */
-function quickCreateVisitor(input: unknown): CreateVisitorValue | undefined {
+export function quickCreateVisitor(input: unknown): CreateVisitorValue | undefined {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined;
   const fields = input as Record<string, unknown>;
   const state = fields.registrationState ?? "INVITED";
