@@ -66,6 +66,7 @@ class Schemas {
     if (shape.kind === "leaf") return this.leaf(shape.type, false);
     const { type } = shape;
     if (!this.components[type.name]) {
+      // A placeholder first: a type that reaches itself again (a cycle) gets a $ref, not endless recursion.
       this.components[type.name] = {};
       const properties: Record<string, Json> = {};
       const required: string[] = [];
@@ -94,6 +95,7 @@ class Schemas {
     if (isListType(nullable)) return this.wrapList(name, this.input(nullable.ofType, singular(name)));
     if (!isInputObjectType(nullable)) return this.leaf(nullable, true);
     if (!this.components[nullable.name]) {
+      // The placeholder is not dead: it stops the recursion when an input type contains itself.
       this.components[nullable.name] = {};
       this.components[nullable.name] = this.inputObject(nullable);
     }

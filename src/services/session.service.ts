@@ -5,8 +5,7 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from "@/src/auth/password.js";
 import { newSessionToken, sha256 } from "@/src/auth/token.js";
 import type { Queryable } from "@/src/db/database.js";
 import { unauthenticated } from "@/src/errors/app-error.js";
-import type { User } from "./user.service.js";
-import { UserService } from "./user.service.js";
+import type { User, UserService } from "./user.service.js";
 
 export type Session = { token: string; expiresAt: Date; user: User };
 
