@@ -127,7 +127,7 @@ function queryParameter(name: QueryParam, route: CompiledRoute): Json {
   const { dialect } = route;
   const spelled = (value: string) => dialect.enumToRest(value);
   const groups = Object.keys(dialect.stateGroups).map(
-    (group) => `\`${group}\` means ${dialect.stateGroups[group]!.map(spelled).join(", ")}`,
+    (group) => `\`${group}\` means ${dialect.stateGroups[group].map(spelled).join(", ")}`,
   );
   const parameters: Record<QueryParam, Json> = {
     fromRevision: {
@@ -301,7 +301,8 @@ export function openApiDocument(families: { dialect: RestDialect; routes: Compil
             ...schemas.output(route.resultShape, route.element),
             ...(dialect.format === "xml" && { xml: { name: route.element } }),
           };
-      const body = route.input && {
+      const { input } = route;
+      const body = input && {
         required: true,
         content: Object.fromEntries(
           BODY_TYPES[dialect.format]
@@ -310,7 +311,7 @@ export function openApiDocument(families: { dialect: RestDialect; routes: Compil
               type,
               {
                 schema: {
-                  ...schemas.input(route.input!.type, route.element),
+                  ...schemas.input(input.type, route.element),
                   ...(dialect.format === "xml" && { xml: { name: route.element } }),
                 },
               },

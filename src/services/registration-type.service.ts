@@ -86,7 +86,7 @@ export class RegistrationTypeService {
       .insert(registrationTypes)
       .values({ id: newId(), organisationId: org.organisationId, eventId: eventId ?? null, ...value })
       .returning();
-    return row!;
+    return row;
   }
 
   /** Batch look-up for field resolvers (one query per page, not per row). Scope-filtered. */

@@ -33,7 +33,9 @@ export class SessionService {
       .delete(sessions)
       .where(and(eq(sessions.userId, row.id), lt(sessions.expiresAt, new Date())));
     const user = await this.users.byId(row.organisationId, row.id);
-    return { token, expiresAt, user: user! };
+    // Deleted between the password check and here: the log-in did not happen.
+    if (!user) throw unauthenticated("INVALID_CREDENTIALS", "Wrong email or password");
+    return { token, expiresAt, user };
   }
 
   async logout(actor: Actor): Promise<boolean> {
