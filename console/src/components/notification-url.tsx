@@ -83,7 +83,7 @@ export function NotificationUrlSection() {
       ) : (
         <>
           {current && <NotificationState target={current} />}
-          <form onSubmit={submit} noValidate aria-label="Notification URL">
+          <form onSubmit={submit} noValidate>
             {errors.general && (
               <p class="banner banner-error" role="alert">
                 {errors.general}
