@@ -432,7 +432,12 @@ describe("the admin console", () => {
       const hookUrl = receiver.url("/hook");
       const webhookState = async () => {
         const { webhooks } = await t.ok<{
-          webhooks: { url: string; state: string; coveredRevision: number | null; lastStatus: number | null }[];
+          webhooks: {
+            url: string;
+            state: string;
+            coveredRevision: number | null;
+            lastStatus: number | null;
+          }[];
         }>("query($eventId: ID!) { webhooks(eventId: $eventId) { url state coveredRevision lastStatus } }", {
           eventId,
         });
@@ -495,7 +500,11 @@ describe("the admin console", () => {
       failing = false;
       await page.getByRole("button", { name: `Reset to WAIT webhook ${hookUrl}` }).click();
       await row.getByText(/^WAIT/).waitFor();
-      await waitFor("the ping after the reset", async () => (await webhookState())?.lastStatus === 200, 20_000);
+      await waitFor(
+        "the ping after the reset",
+        async () => (await webhookState())?.lastStatus === 200,
+        20_000,
+      );
       // The page follows a ping in flight by itself; the button covers one it did not see start.
       await page.getByRole("button", { name: "Refresh" }).click();
       await row.getByText("200", { exact: true }).waitFor();
@@ -527,7 +536,11 @@ describe("the admin console", () => {
         "CREATED",
       ]);
       await auditTable.locator("tbody tr").first().getByText(t.admin.email).waitFor();
-      await auditTable.locator("tbody tr").first().getByText(/partners-2/).waitFor();
+      await auditTable
+        .locator("tbody tr")
+        .first()
+        .getByText(/partners-2/)
+        .waitFor();
       await audit.getByRole("button", { name: "Close" }).click();
       await page.getByRole("button", { name: `Delete webhook ${receiver.url("/partners-2")}` }).click();
       await page
@@ -556,9 +569,14 @@ describe("the admin console", () => {
       .locator(".error")
       .getByText(/refused/)
       .waitFor();
-    assert.equal((await t.ok<{ organisation: { notificationUrl: string | null } }>(
-      "{ organisation { notificationUrl } }",
-    )).organisation.notificationUrl, null);
+    assert.equal(
+      (
+        await t.ok<{ organisation: { notificationUrl: string | null } }>(
+          "{ organisation { notificationUrl } }",
+        )
+      ).organisation.notificationUrl,
+      null,
+    );
 
     await field.fill(receiver.url("/notify"));
     await section.getByRole("button", { name: "Set URL" }).click();
@@ -594,9 +612,14 @@ describe("the admin console", () => {
       .click();
     await section.getByText("Notification URL removed.").waitFor();
     assert.equal(await field.inputValue(), "");
-    assert.equal((await t.ok<{ organisation: { notificationUrl: string | null } }>(
-      "{ organisation { notificationUrl } }",
-    )).organisation.notificationUrl, null);
+    assert.equal(
+      (
+        await t.ok<{ organisation: { notificationUrl: string | null } }>(
+          "{ organisation { notificationUrl } }",
+        )
+      ).organisation.notificationUrl,
+      null,
+    );
   });
 
   step("invites a user with roles; a role without key management sees no Keys page", async () => {

@@ -73,8 +73,8 @@ export function NotificationUrlSection() {
     <section class="panel" aria-labelledby="notification-title">
       <h2 id="notification-title">Notification URL</h2>
       <p class="lead">
-        For the whole organisation: the server calls <code>GET &lt;url&gt;?event=…&amp;visitor=…</code> once per
-        change that leaves a visitor registered, in any event. Only admins see and set it.
+        For the whole organisation: the server calls <code>GET &lt;url&gt;?event=…&amp;visitor=…</code> once
+        per change that leaves a visitor registered, in any event. Only admins see and set it.
       </p>
       {organisation.error ? (
         <ErrorBanner error={organisation.error} onRetry={organisation.reload} />

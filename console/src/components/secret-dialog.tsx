@@ -27,8 +27,8 @@ export function SecretDialog({
       <p class="banner banner-warn" role="note">
         {children ?? (
           <>
-            Copy the key now and store it safely. It is shown only this once: the server keeps only a hash
-            and cannot show it again. Lost it? Add a new key and delete this one.
+            Copy the key now and store it safely. It is shown only this once: the server keeps only a hash and
+            cannot show it again. Lost it? Add a new key and delete this one.
           </>
         )}
       </p>

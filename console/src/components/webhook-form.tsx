@@ -61,7 +61,9 @@ export function WebhookForm(props: {
 
   return (
     <Dialog
-      title={editing ? `Edit the ${editing.type.toLowerCase()} webhook` : `Add a webhook to ${props.eventName}`}
+      title={
+        editing ? `Edit the ${editing.type.toLowerCase()} webhook` : `Add a webhook to ${props.eventName}`
+      }
       onClose={props.onClose}
     >
       <form onSubmit={submit} noValidate>

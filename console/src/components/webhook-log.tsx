@@ -114,10 +114,7 @@ export function WebhookAudit(props: {
   onClose: () => void;
 }) {
   const log = useQuery(async () => {
-    const [entries, users] = await Promise.all([
-      props.load(),
-      request(Users).catch(() => ({ users: [] })),
-    ]);
+    const [entries, users] = await Promise.all([props.load(), request(Users).catch(() => ({ users: [] }))]);
     return { entries, emails: new Map(users.users.map((user) => [user.id, user.email])) };
   }, []);
   const by = (entry: WebhookAuditEntry) =>

@@ -1,6 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import { messageOf, request } from "../api/client";
-import { DeleteWebhook, Events, UpdateWebhook, WebhookAuditLog, WebhookDeliveries, Webhooks } from "../api/operations";
+import {
+  DeleteWebhook,
+  Events,
+  UpdateWebhook,
+  WebhookAuditLog,
+  WebhookDeliveries,
+  Webhooks,
+} from "../api/operations";
 import type { EventSummary, Webhook } from "../api/types";
 import { DataTable } from "../components/data-table";
 import { ConfirmDialog } from "../components/dialog";
@@ -8,8 +15,8 @@ import { SelectField } from "../components/field";
 import { NotificationUrlSection } from "../components/notification-url";
 import { SecretDialog } from "../components/secret-dialog";
 import { Badge, Empty, ErrorBanner, Loading } from "../components/status";
-import { DeliveryLog, DeliveryOutcome, StateBadge, WebhookAudit } from "../components/webhook-log";
 import { WebhookForm } from "../components/webhook-form";
+import { DeliveryLog, DeliveryOutcome, StateBadge, WebhookAudit } from "../components/webhook-log";
 import { formatDateTime } from "../lib/format";
 import { useQuery } from "../lib/use-query";
 import type { PageProps } from "../routes";
@@ -31,8 +38,7 @@ const selectedInAddress = () => new URLSearchParams(location.search).get("event"
 export function WebhooksPage({ user }: PageProps) {
   const events = useQuery(async () => (await request(Events)).events, []);
   const [chosen, setChosen] = useState<string | undefined>(selectedInAddress);
-  const eventId =
-    events.data?.find((event) => event.id === chosen)?.id ?? events.data?.[0]?.id ?? undefined;
+  const eventId = events.data?.find((event) => event.id === chosen)?.id ?? events.data?.[0]?.id ?? undefined;
   const eventName = events.data?.find((event) => event.id === eventId)?.name ?? "";
 
   const choose = (id: string) => {
@@ -235,8 +241,8 @@ function EventWebhooks(props: {
           onClose={() => setOpen(undefined)}
         >
           Copy the signing secret now: the receiver verifies each ping's <code>webhook-signature</code> header
-          with it (Standard Webhooks). It is shown only this once. Lost it? Add a new webhook and delete
-          this one.
+          with it (Standard Webhooks). It is shown only this once. Lost it? Add a new webhook and delete this
+          one.
         </SecretDialog>
       )}
       {open?.kind === "deliveries" && (
