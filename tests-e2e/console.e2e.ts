@@ -565,7 +565,7 @@ describe("the admin console", () => {
     await field.fill("http://192.168.1.10/notify");
     await section.getByRole("button", { name: "Set URL" }).click();
     await section
-      .locator(".field-invalid", { has: field })
+      .locator(".field-invalid", { has: page.getByLabel("Notification URL", { exact: true }) })
       .locator(".error")
       .getByText(/refused/)
       .waitFor();
