@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { messageOf, request } from "../api/client";
 import { Users } from "../api/operations";
 import type { WebhookAuditEntry, WebhookDelivery } from "../api/types";
-import { formatDateTime } from "../lib/format";
+import { formatDateTime, formatDateTimeSeconds } from "../lib/format";
 import { useQuery } from "../lib/use-query";
 import { DataTable } from "./data-table";
 import { Dialog } from "./dialog";
@@ -76,7 +76,7 @@ export function DeliveryLog(props: {
             rows={rows}
             rowKey={(delivery) => delivery.id}
             columns={[
-              { header: "When", cell: (delivery) => formatDateTime(delivery.at) },
+              { header: "When", cell: (delivery) => formatDateTimeSeconds(delivery.at) },
               { header: "Attempt", numeric: true, cell: (delivery) => delivery.attempt },
               { header: "Covers revision", numeric: true, cell: (delivery) => delivery.coveredRevision },
               {
