@@ -103,8 +103,17 @@ function EventWebhooks(props: {
       setBusy(undefined);
     }
   };
-  const reset = (webhook: Webhook) =>
-    act(webhook, () => request(UpdateWebhook, { eventId, id: webhook.id, input: { state: "WAIT" } }));
+  const reset = async (webhook: Webhook) => {
+    const done = await act(webhook, () =>
+      request(UpdateWebhook, { eventId, id: webhook.id, input: { state: "WAIT" } }),
+    );
+    // The Reset button is gone now: keep the keyboard in the same row rather than at the page's top.
+    if (done) {
+      requestAnimationFrame(() =>
+        document.querySelector<HTMLButtonElement>(`[data-webhook="${webhook.id}"] button`)?.focus(),
+      );
+    }
+  };
   const toggle = (webhook: Webhook) =>
     act(webhook, () =>
       request(UpdateWebhook, { eventId, id: webhook.id, input: { enabled: !webhook.enabled } }),
@@ -178,7 +187,7 @@ function EventWebhooks(props: {
               cell: (webhook) => {
                 const name = <span class="visually-hidden"> webhook {webhook.url}</span>;
                 return (
-                  <div class="row-actions">
+                  <div class="row-actions" data-webhook={webhook.id}>
                     {webhook.state === "ERROR" && (
                       <button
                         type="button"
