@@ -500,6 +500,10 @@ describe("the admin console", () => {
       failing = false;
       await page.getByRole("button", { name: `Reset to WAIT webhook ${hookUrl}` }).click();
       await row.getByText(/^WAIT/).waitFor();
+      await row
+        .getByRole("button", { name: `Edit webhook ${hookUrl}` })
+        .and(page.locator(":focus"))
+        .waitFor();
       await waitFor(
         "the ping after the reset",
         async () => (await webhookState())?.lastStatus === 200,
