@@ -26,7 +26,6 @@ const CODE = `export default async function (ctx) {
 const IN_BROWSER = {
   focusedName: "document.activeElement?.getAttribute('name')",
   storedSession: "sessionStorage.getItem('visit-console-session')",
-  loaded: "!document.querySelector('.loading')",
   // The page's width and, to name them in a failure, the elements that stick out.
   pageWidth: `({
     width: document.documentElement.scrollWidth,
@@ -673,7 +672,8 @@ describe("the admin console", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const name of ["API keys", "Functions", "Statistics", "Webhooks", "Users"]) {
       await openPage(name);
-      await page.waitForFunction(IN_BROWSER.loaded);
+      // Polled from here: the page's CSP refuses the string evaluation waitForFunction would poll with.
+      await waitFor(`${name} to load`, async () => (await page.locator(".loading").count()) === 0, 10_000);
       const { width, wide } = (await page.evaluate(IN_BROWSER.pageWidth)) as {
         width: number;
         wide: string[];
