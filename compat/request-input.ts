@@ -99,7 +99,7 @@ export function queryVariables(route: CompiledRoute, query: QueryValues): Record
     const reader = { dialect, errors: [] as FieldError[] };
     const values = commaList(states).flatMap((state): unknown[] =>
       Object.hasOwn(dialect.stateGroups, state)
-        ? [...dialect.stateGroups[state]!]
+        ? [...dialect.stateGroups[state]]
         : [readEnum(state, stateType, "registrationStates", reader)],
     );
     const groups = Object.keys(dialect.stateGroups);
@@ -126,7 +126,8 @@ export function queryVariables(route: CompiledRoute, query: QueryValues): Record
 
 /** The request body as the operation's `$input`: 400 when it cannot be read, 422 listing every bad field. */
 export function bodyInput(route: CompiledRoute, text: string): Record<string, unknown> {
-  const input = route.input!;
+  const { input } = route;
+  if (!input) throw new Error(`${route.method} ${route.element} takes no body`);
   let body: unknown;
   if (route.dialect.format === "json") {
     if (jsonNestingExceeds(text, MAX_BODY_DEPTH)) {

@@ -30,7 +30,7 @@ const CONTENT_TYPES = { json: "application/json; charset=utf-8", xml: "applicati
 
 /** Whether a Content-Type header names one of `accepted` (`application/*+json` matches any `+json`). */
 function mediaTypeMatches(header: string | undefined, accepted: readonly string[]): boolean {
-  const [type, subtype] = (header ?? "").split(";")[0]!.trim().toLowerCase().split("/");
+  const [type, subtype] = (header ?? "").split(";")[0].trim().toLowerCase().split("/");
   if (!type || !subtype) return false;
   return accepted.some((pattern) => {
     const [patternType, patternSubtype] = pattern.split("/") as [string, string];
@@ -141,9 +141,12 @@ export class RestDispatcher implements RestPort {
 
     // Credentials first: nobody gets a query or body read without them.
     const actor = requireOrganisation(await caller.authenticate());
-    const segments = route.pattern.exec(path)!.slice(1);
+    // Matches: the route was chosen because its pattern did.
+    const match = route.pattern.exec(path);
+    if (!match) throw new Error(`${route.method} ${route.pattern} does not match ${path}`);
+    const segments = match.slice(1);
     const variables: Record<string, unknown> = Object.fromEntries(
-      route.pathParams.map((name, index) => [name, decodeSegment(segments[index]!)]),
+      route.pathParams.map((name, index) => [name, decodeSegment(segments[index])]),
     );
     Object.assign(variables, queryVariables(route, queryValues(url)));
     if (route.input) variables.input = bodyInput(route, await this.readBody(route, request));
