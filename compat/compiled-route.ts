@@ -132,7 +132,8 @@ export function compileRoutes(schema: GraphQLSchema, family: RestFamily): Compil
     let record = recordShape.type;
     if (route.spread) {
       const spread = spreadShape(recordShape, route.spread);
-      if (!spread) throw new GraphQLError(`REST operation ${route.operation} selects no object ${route.spread}`);
+      if (!spread)
+        throw new GraphQLError(`REST operation ${route.operation} selects no object ${route.spread}`);
       ({ record, shape: resultShape } = spread);
       recordShape = resultShape;
     }

@@ -325,8 +325,7 @@ export const V2_ROUTES: readonly CompatRoute[] = [
   {
     method: "POST",
     path: "/webhooks/:expoId",
-    summary:
-      "Create a webhook: it reports changes made after now; the signing secret is in this answer only",
+    summary: "Create a webhook: it reports changes made after now; the signing secret is in this answer only",
     operation: "V2CreateWebhook",
     result: "createWebhook",
     spread: "webhook",

@@ -36,8 +36,10 @@ type OpenApi = {
 let t: TestApp;
 let doc: OpenApi;
 let v2Doc: OpenApi;
+// A disabled webhook's URL must pass the outbound guard; nothing is ever sent to it.
+const HOOK_HOST = "127.0.0.1:9";
 before(async () => {
-  t = await startApp();
+  t = await startApp({ OUTBOUND_ALLOW: HOOK_HOST });
   const response = await t.fetch("/openapi.json");
   assert.equal(response.status, 200);
   doc = (await response.json()) as OpenApi;
@@ -278,7 +280,26 @@ describe("/create/v2/openapi.json", () => {
         })
       ).text,
     );
+    const hookBody = { type: "partner", url: `http://${HOOK_HOST}/hook`, enabled: false };
+    const createHook = v2Doc.paths["/create/v2/webhooks/{expoId}"]!.post!;
+    assertMatches(
+      hookBody,
+      createHook.requestBody!.content["application/json"]!.schema,
+      "webhook body",
+      v2Doc,
+    );
+    const hook = JSON.parse(
+      (await restOk(t, "POST", `/create/v2/webhooks/${event.id}`, 201, { body: JSON.stringify(hookBody) }))
+        .text,
+    );
+    assert.ok(hook.secret);
+    assertMatches(hook, createHook.responses["201"]!.content!["application/json"]!.schema, "webhook", v2Doc);
+    const updateHook = v2Doc.paths["/create/v2/webhooks/{expoId}/{webhookId}"]!.put!;
+    const hookUpdate = { state: "wait", url: null };
+    assertMatches(hookUpdate, updateHook.requestBody!.content["application/json"]!.schema, "update", v2Doc);
     const checks: [string, string][] = [
+      ["/create/v2/webhooks/{expoId}", `/create/v2/webhooks/${event.id}`],
+      ["/create/v2/webhooks/{expoId}/{webhookId}", `/create/v2/webhooks/${event.id}/${hook.id}`],
       ["/create/v2/expos", "/create/v2/expos?reference=openapi-v2"],
       ["/create/v2/expos/{expoId}", `/create/v2/expos/${event.id}`],
       ["/create/v2/registrationTypes/{expoId}", `/create/v2/registrationTypes/${event.id}`],
@@ -296,6 +317,7 @@ describe("/create/v2/openapi.json", () => {
     for (const [path, status] of [
       [`/create/v2/visitors/${event.id}?limit=0`, 422],
       [`/create/v2/visitors/${event.id}?contactId=1`, 400],
+      [`/create/v2/visitors/${event.id}?webhookId=${hook.id}`, 404],
     ] as const) {
       const problem = JSON.parse((await restOk(t, "GET", path, status)).text);
       assertMatches(problem, v2Doc.components.schemas.Problem!, path, v2Doc);

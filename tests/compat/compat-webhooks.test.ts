@@ -65,7 +65,12 @@ describe("Visit Create v2 webhook routes", () => {
     const key = await createApiKey(t, { eventIds: [event.id], canWrite: false });
     const as = basicAuth(key.secret);
 
-    const created = await v2("POST", `/webhooks/${event.id}`, { type: "visitor", url: receiver.url("/a") }, as);
+    const created = await v2(
+      "POST",
+      `/webhooks/${event.id}`,
+      { type: "visitor", url: receiver.url("/a") },
+      as,
+    );
     assert.equal(created.status, 201, created.text);
     const webhook = json(created);
     assert.deepEqual(Object.keys(webhook), [...WEBHOOK_KEYS, "secret"]);
@@ -159,7 +164,11 @@ describe("Visit Create v2 webhook routes", () => {
     assert.deepEqual(await fields(await v2("PUT", path, { url: "http://10.0.0.1/" }, key)), ["url"]);
     assert.deepEqual(await fields(await v2("PUT", path, { state: "sleeping" }, key)), ["state"]);
     assert.equal((await getWebhook(t, event.id, webhook.id)).url, receiver.url(), "nothing changed");
-    const unknown = expectProblem(await v2("GET", `/webhooks/${event.id}?limit=1`, undefined, key), 400, "BAD_REQUEST");
+    const unknown = expectProblem(
+      await v2("GET", `/webhooks/${event.id}?limit=1`, undefined, key),
+      400,
+      "BAD_REQUEST",
+    );
     assert.deepEqual(
       unknown.errors.map((error) => error.field),
       ["limit"],
@@ -200,7 +209,12 @@ describe("pull by webhookId on the REST lists", () => {
       const query = `?webhookId=${encodeURIComponent(webhookId)}`;
       const v1 = await restOk(t, "GET", `/json/${kind}/${expoId}${query}`, 200);
       const xml = await restOk(t, "GET", `/xml/${kind}/${expoId}${query}`, 200);
-      pulls.push({ ping, json: JSON.parse(v1.text), xml: xml.text, v2: await pullV2(kind, expoId, webhookId) });
+      pulls.push({
+        ping,
+        json: JSON.parse(v1.text),
+        xml: xml.text,
+        v2: await pullV2(kind, expoId, webhookId),
+      });
       return 200;
     };
     return pulls;
@@ -259,9 +273,14 @@ describe("pull by webhookId on the REST lists", () => {
     );
 
     // Acknowledged: nothing is left to pull.
-    assert.deepEqual(JSON.parse((await restOk(t, "GET", `/json/visitors/${event.id}?webhookId=${webhookId}`, 200)).text), []);
+    assert.deepEqual(
+      JSON.parse((await restOk(t, "GET", `/json/visitors/${event.id}?webhookId=${webhookId}`, 200)).text),
+      [],
+    );
     assert.equal(
-      (await restOk(t, "GET", `/xml/visitors/${event.id}?webhookId=${webhookId}`, 200)).text.includes("<visitor>"),
+      (await restOk(t, "GET", `/xml/visitors/${event.id}?webhookId=${webhookId}`, 200)).text.includes(
+        "<visitor>",
+      ),
       false,
     );
     assert.deepEqual(await pullV2("visitors", event.id, webhookId), []);
