@@ -153,6 +153,13 @@ function queryParameter(name: QueryParam, route: CompiledRoute): Json {
     },
     showDeleted: { description: "Include tombstones", schema: { type: "boolean", default: true } },
     reference: { description: "Only records with exactly this reference", schema: { type: "string" } },
+    webhookId: {
+      description:
+        "Only what this webhook's ping covers: its records changed after its delivered revision, up to the " +
+        "revision the ping covers (the latest when none is in flight). Pull this, then answer the ping 2xx. " +
+        "Another event's webhook is 404.",
+      schema: { type: "string" },
+    },
   };
   return { name, in: "query", ...parameters[name] };
 }

@@ -19,6 +19,7 @@ type Filter = {
   contactReference?: string;
   showDeleted?: boolean;
   reference?: string;
+  webhookId?: string;
 };
 
 // A repeated comma-list parameter is one longer list; a repeated single value is ambiguous.
@@ -115,6 +116,11 @@ export function queryVariables(route: CompiledRoute, query: QueryValues): Record
   if (contactReference !== undefined) filter.contactReference = contactReference;
   const reference = take("reference");
   if (reference !== undefined) filter.reference = reference;
+  const webhookId = take("webhookId");
+  if (webhookId !== undefined) {
+    if (webhookId !== "") filter.webhookId = webhookId;
+    else errors.push({ field: "webhookId", message: "must be a webhook id" });
+  }
   const showDeleted = take("showDeleted");
   if (showDeleted !== undefined) {
     if (showDeleted === "true" || showDeleted === "false") filter.showDeleted = showDeleted === "true";

@@ -52,6 +52,12 @@ function queryValues(url: URL): QueryValues {
   return query;
 }
 
+/** A result with its object field `name` in its place (see CompatRoute.spread). */
+function spread(result: Record<string, unknown>, name: string): Record<string, unknown> {
+  const { [name]: inner, ...siblings } = result;
+  return { ...(inner as Record<string, unknown>), ...siblings };
+}
+
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -164,8 +170,9 @@ export class RestDispatcher implements RestPort {
     }
     if (route.status === 204) return { status: 204, headers: {}, body: "" };
 
-    const data = outcome.data?.[route.result] as Record<string, unknown> | undefined;
-    if (data === undefined) throw new Error(`${route.operation} returned no ${route.result}`);
+    const result = outcome.data?.[route.result] as Record<string, unknown> | undefined;
+    if (result === undefined) throw new Error(`${route.operation} returned no ${route.result}`);
+    const data = route.spread ? spread(result, route.spread) : result;
     const records = route.connection ? (data.edges as { node: unknown }[]).map((edge) => edge.node) : data;
     const rest = toRest(records, route.resultShape, dialect) ?? {};
     const headers: Record<string, string> = { "content-type": CONTENT_TYPES[dialect.format] };

@@ -37,8 +37,10 @@ type OpenApi = {
 let t: TestApp;
 let doc: OpenApi;
 let v2Doc: OpenApi;
+// A disabled webhook's URL must pass the outbound guard; nothing is ever sent to it.
+const HOOK_HOST = "127.0.0.1:9";
 before(async () => {
-  t = await startApp();
+  t = await startApp({ OUTBOUND_ALLOW: HOOK_HOST });
   const response = await t.fetch("/openapi.json");
   assert.equal(response.status, 200);
   doc = (await response.json()) as OpenApi;
@@ -299,7 +301,26 @@ describe("/create/v2/openapi.json", () => {
         })
       ).text,
     );
+    const hookBody = { type: "partner", url: `http://${HOOK_HOST}/hook`, enabled: false };
+    const createHook = v2Doc.paths["/create/v2/webhooks/{expoId}"]?.post;
+    const hookBodySchema = createHook?.requestBody?.content["application/json"]?.schema;
+    const hookSchema = createHook?.responses["201"]?.content?.["application/json"]?.schema;
+    assert.ok(hookBodySchema && hookSchema, "POST /create/v2/webhooks/{expoId} is described");
+    assertMatches(hookBody, hookBodySchema, "webhook body", v2Doc);
+    const hookResponse = await restOk(t, "POST", `/create/v2/webhooks/${event.id}`, 201, {
+      body: JSON.stringify(hookBody),
+    });
+    const hook = JSON.parse(hookResponse.text) as { id: string; secret: string };
+    assert.ok(hook.secret, "the secret is in the answer");
+    assertMatches(hook, hookSchema, "webhook", v2Doc);
+    const updateSchema =
+      v2Doc.paths["/create/v2/webhooks/{expoId}/{webhookId}"]?.put?.requestBody?.content["application/json"]
+        ?.schema;
+    assert.ok(updateSchema, "PUT /create/v2/webhooks/{expoId}/{webhookId} is described");
+    assertMatches({ state: "wait", enabled: true }, updateSchema, "update", v2Doc);
     const checks: [string, string][] = [
+      ["/create/v2/webhooks/{expoId}", `/create/v2/webhooks/${event.id}`],
+      ["/create/v2/webhooks/{expoId}/{webhookId}", `/create/v2/webhooks/${event.id}/${hook.id}`],
       ["/create/v2/expos", "/create/v2/expos?reference=openapi-v2"],
       ["/create/v2/expos/{expoId}", `/create/v2/expos/${event.id}`],
       ["/create/v2/registrationTypes/{expoId}", `/create/v2/registrationTypes/${event.id}`],
@@ -319,6 +340,7 @@ describe("/create/v2/openapi.json", () => {
     for (const [path, status] of [
       [`/create/v2/visitors/${event.id}?limit=0`, 422],
       [`/create/v2/visitors/${event.id}?contactId=1`, 400],
+      [`/create/v2/visitors/${event.id}?webhookId=${hook.id}`, 404],
     ] as const) {
       const problem = JSON.parse((await restOk(t, "GET", path, status)).text);
       assertMatches(problem, v2Doc.components.schemas.Problem, path, v2Doc);
