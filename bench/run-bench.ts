@@ -98,7 +98,7 @@ const bulkSelected = () =>
   options.only.some((text) => SCENARIO.bulk.includes(text) || SCENARIO.baselineBulk.includes(text));
 
 const POSTGRAPHILE_VERSION = (
-  JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/postgraphile/package.json"), "utf8")) as {
+  JSON.parse(readFileSync(join(REPO_ROOT, "bench/peer/node_modules/postgraphile/package.json"), "utf8")) as {
     version: string;
   }
 ).version;

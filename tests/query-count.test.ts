@@ -6,7 +6,15 @@ import { must } from "./support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createEvent, createRegistrationType } from "./support/factories.js";
+import {
+  createApiKey,
+  createEvent,
+  createFunction,
+  createRegistrationType,
+  FUNCTION_RUN_FIELDS,
+  type FunctionRunRef,
+  functionCode,
+} from "./support/factories.js";
 import { startApp, type TestApp } from "./support/harness.js";
 
 let t: TestApp;
@@ -147,5 +155,35 @@ describe("query count", () => {
     assert.equal(ten.data.events.length, 10);
     assert.ok(ten.data.events.every((event) => event.questions.length === 1));
     assert.equal(ten.statements, one.statements, `1 event: ${one.statements}, 10 events: ${ten.statements}`);
+  });
+});
+
+describe("query count: endpoint functions", () => {
+  it("writes a successful call's run record and moves lastSuccessAt in one statement", async () => {
+    const key = await createApiKey(t);
+    const fn = await createFunction(t, {
+      type: "ENDPOINT",
+      key: `counted-${key.id}`,
+      code: functionCode("return ctx.lastSuccessAt;"),
+      apiKeyId: key.id,
+    });
+    const call = () =>
+      t.fetch(`/functions/${fn.key}`, { headers: { authorization: `Bearer ${key.secret}` } });
+    // The first call loads the key and the function into their caches (and prunes old runs).
+    const first = await call();
+    assert.equal(await first.json(), null);
+    const before = t.app.database.stats.queries;
+    const second = await call();
+    const statements = t.app.database.stats.queries - before;
+    assert.equal(second.status, 200);
+    const data = await t.ok<{ functionRuns: { nodes: FunctionRunRef[] } }>(
+      `query($id: ID!) { functionRuns(functionId: $id) { nodes { ${FUNCTION_RUN_FIELDS} } } }`,
+      { id: fn.id },
+    );
+    const [newest, oldest] = data.functionRuns.nodes;
+    assert.equal(await second.json(), oldest?.startedAt, "ctx.lastSuccessAt is the first call's start");
+    assert.equal(newest?.id, second.headers.get("x-function-run-id"));
+    assert.equal(newest?.status, "SUCCEEDED");
+    assert.equal(statements, 1, `a call took ${statements} statements`);
   });
 });

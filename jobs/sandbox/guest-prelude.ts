@@ -1,19 +1,60 @@
 /**
  * Guest-side half of the sandbox API, evaluated in each fresh QuickJS context before the function's
- * module. It receives the raw host functions (`host.log(level, text)` and `host.call(op, json)`, which
- * returns a promise of JSON text) and keeps them in this closure, so guest code only reaches them
- * through the checked wrappers below. It returns `makeContext(json)`, which builds `ctx`.
+ * module. It receives the raw host functions (`host.log(level, text)`, `host.call(op, json)`, which
+ * returns a promise of JSON text, and `host.load(part)`) and keeps them in closures, so guest code
+ * only reaches them through the checked wrappers of GUEST_PARTS. It returns `makeContext(json)`,
+ * which builds `ctx`.
+ *
+ * Compiling source is most of what setting up a fresh context costs, and many runs use little or
+ * none of the API: the globals (console, fetch, Headers, state, visit) start as accessors, and the
+ * first read of one compiles the API (`host.load("api")`) and turns that global into a plain,
+ * writable property; the fetch API (Headers, responses) is compiled on its own first use. The parts
+ * get JSON's functions as they were before guest code ran, so a part compiled late behaves as if it
+ * had been compiled here.
  */
-export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
+export const GUEST_PRELUDE = `(function (host, maxLogChars) {
   "use strict";
   const { parse, stringify } = JSON;
-  const freeze = Object.freeze;
+  const { freeze, defineProperty } = Object;
 
+  let api;
+  const define = (name, value) =>
+    defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  for (const name of ["console", "fetch", "Headers", "state", "visit"]) {
+    defineProperty(globalThis, name, {
+      get() {
+        api ??= host.load("api")(host, maxLogChars, parse, stringify, freeze);
+        const value = api[name];
+        define(name, value);
+        return value;
+      },
+      set(value) {
+        define(name, value);
+      },
+      configurable: true,
+      enumerable: false,
+    });
+  }
+
+  return (json) => {
+    const ctx = parse(json);
+    if (ctx.request) {
+      const request = ctx.request;
+      request.json = () => parse(request.body);
+    }
+    return ctx;
+  };
+})`;
+
+/** The parts `host.load(name)` compiles on first use; each evaluates to its factory function. */
+export const GUEST_PARTS = {
+  api: `(function (host, maxLogChars, parse, stringify, freeze) {
+  "use strict";
   const format = (value) => {
     if (typeof value === "string") return value;
     if (value instanceof Error) {
       const head = value.name + ": " + value.message;
-      return value.stack ? head + "\n" + value.stack : head;
+      return value.stack ? head + "\\n" + value.stack : head;
     }
     if (value === undefined || typeof value === "function" || typeof value === "symbol") return String(value);
     try {
@@ -37,6 +78,45 @@ export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
   const call = (op, args) =>
     host.call(op, stringify(args)).then((json) => (json === undefined ? undefined : parse(json)));
 
+  let net;
+  const loadNet = () => (net ??= host.load("net")(call, parse, freeze));
+
+  async function fetch(input, init) {
+    return loadNet().fetch(input, init);
+  }
+
+  const stateName = (name) => {
+    if (typeof name !== "string" || name === "") throw new TypeError("state: name must be a non-empty string");
+    return name;
+  };
+  const state = freeze({
+    get: async (name) => (await call("stateGet", { name: stateName(name) })) ?? null,
+    set: async (name, value) => {
+      stateName(name);
+      if (value === undefined) throw new TypeError("state.set: value must be JSON (use null to clear)");
+      await call("stateSet", { name, value });
+    },
+  });
+
+  const visit = freeze({
+    graphql: (query, variables = {}) => call("graphql", { query: String(query), variables }),
+    // This server's REST routes by path (/json/..., /xml/..., /create/v2/...), as the function's key.
+    fetch: async (path, init) => loadNet().visitFetch(path, init),
+  });
+
+  return {
+    console,
+    fetch,
+    state,
+    visit,
+    get Headers() {
+      return loadNet().Headers;
+    },
+  };
+})`,
+
+  net: `(function (call, parse, freeze) {
+  "use strict";
   const headerEntries = (init) => {
     if (init === undefined || init === null) return [];
     if (Array.isArray(init)) return init;
@@ -111,40 +191,13 @@ export const GUEST_PRELUDE = String.raw`(function (host, maxLogChars) {
     return response(await call("fetch", { url, ...requestInit("fetch", init) }));
   }
 
-  // This server's REST routes by path (/json/..., /xml/..., /create/v2/...), as the function's key.
   async function visitFetch(path, init = {}) {
     if (typeof path !== "string") throw new TypeError("visit.fetch: path must be a string such as /create/v2/expos");
     return response(await call("visitFetch", { path, ...requestInit("visit.fetch", init) }));
   }
 
-  const stateName = (name) => {
-    if (typeof name !== "string" || name === "") throw new TypeError("state: name must be a non-empty string");
-    return name;
-  };
-  const state = freeze({
-    get: async (name) => (await call("stateGet", { name: stateName(name) })) ?? null,
-    set: async (name, value) => {
-      stateName(name);
-      if (value === undefined) throw new TypeError("state.set: value must be JSON (use null to clear)");
-      await call("stateSet", { name, value });
-    },
-  });
+  return { Headers, fetch, visitFetch };
+})`,
+} as const;
 
-  const visit = freeze({
-    graphql: (query, variables = {}) => call("graphql", { query: String(query), variables }),
-    fetch: visitFetch,
-  });
-
-  for (const [name, value] of Object.entries({ console, fetch, Headers, state, visit })) {
-    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-  }
-
-  return (json) => {
-    const ctx = parse(json);
-    if (ctx.request) {
-      const request = ctx.request;
-      request.json = () => parse(request.body);
-    }
-    return ctx;
-  };
-})`;
+export type GuestPart = keyof typeof GUEST_PARTS;

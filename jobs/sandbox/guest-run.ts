@@ -5,10 +5,11 @@ import {
   type QuickJSRuntime,
   type QuickJSWASMModule,
   shouldInterruptAfterDeadline,
+  type VmCallResult,
 } from "quickjs-emscripten";
 import { isHostStackOverflow } from "@/src/services/functions/code-check.js";
 import type { GuestHeap } from "./guest-heap.js";
-import { GUEST_PRELUDE } from "./guest-prelude.js";
+import { GUEST_PARTS, GUEST_PRELUDE, type GuestPart } from "./guest-prelude.js";
 import type { CallReply, HostOp, Outcome, WorkerLimits } from "./sandbox-protocol.js";
 import type { GuestContext } from "./sandbox-types.js";
 
@@ -158,6 +159,9 @@ class GuestSession {
     vm.newFunction("call", (op, json) => heap.asHost(() => this.hostCall(vm.getString(op), json))).consume(
       (fn) => vm.setProp(host, "call", fn),
     );
+    vm.newFunction("load", (part) => this.loadPart(vm.getString(part))).consume((fn) =>
+      vm.setProp(host, "load", fn),
+    );
     const prelude = this.keep(
       vm.unwrapResult(heap.asGuest(() => vm.evalCode(GUEST_PRELUDE, "prelude.js", { type: "global" }))),
     );
@@ -165,6 +169,17 @@ class GuestSession {
     return this.keep(
       vm.unwrapResult(heap.asGuest(() => vm.callFunction(prelude, vm.undefined, host, maxLogChars))),
     );
+  }
+
+  /**
+   * `host.load(part)`: compiles a part of the prelude the run has started to use. Compiled as guest
+   * work (under the memory cap and the deadline), since the guest's use is what costs it.
+   */
+  private loadPart(part: string): VmCallResult<QuickJSHandle> {
+    const { vm, heap } = this;
+    if (!Object.hasOwn(GUEST_PARTS, part)) throw new TypeError(`unknown prelude part ${part}`);
+    const source = GUEST_PARTS[part as GuestPart];
+    return heap.asGuest(() => vm.evalCode(source, "prelude.js", { type: "global" }));
   }
 
   /** `host.call(op, json)`: a guest promise settled when the main thread answers. */

@@ -11,14 +11,29 @@ import type { Queryable } from "./database.js";
  */
 export async function insertRows(db: Queryable, table: PgTable, rows: readonly Record<string, unknown>[]) {
   const columns = Object.entries(getTableColumns(table));
+  // Rows of one bulk share their timestamps: each column maps a value once while it repeats.
+  const plan = columns.map(([key, column]) => ({
+    key,
+    column,
+    json: column.dataType === "json",
+    last: undefined as unknown,
+    mapped: undefined as unknown,
+  }));
   const records = rows.map((row) => {
     const record: Record<string, unknown> = {};
-    for (const [key, column] of columns) {
-      const value = row[key];
-      if (value === undefined) throw new Error(`insertRows: ${column.name} is not set`);
+    for (const entry of plan) {
+      const value = row[entry.key];
+      if (value === undefined) throw new Error(`insertRows: ${entry.column.name} is not set`);
       // JSON columns travel as JSON; everything else as drizzle would send it.
-      record[column.name] =
-        value === null || column.dataType === "json" ? value : column.mapToDriverValue(value);
+      if (value === null || entry.json) {
+        record[entry.column.name] = value;
+        continue;
+      }
+      if (entry.last !== value) {
+        entry.last = value;
+        entry.mapped = entry.column.mapToDriverValue(value);
+      }
+      record[entry.column.name] = entry.mapped;
     }
     return record;
   });

@@ -17,7 +17,17 @@ import type { EventService } from "./event.service.js";
 import type { FeedSignal } from "./feed-signal.js";
 import { MAX_BULK, RecordService } from "./record.service.js";
 import type { RegistrationType, RegistrationTypeService } from "./registration-type.service.js";
-import { collectInput, contactSchema, FieldErrors, text } from "./validation.js";
+import {
+  collectInput,
+  contactSchema,
+  FieldErrors,
+  quickContact,
+  quickId,
+  quickText,
+  REFUSED,
+  type Refused,
+  text,
+} from "./validation.js";
 
 type PartnerRow = typeof partners.$inferSelect;
 export type Partner = Omit<PartnerRow, keyof ReturnType<typeof contactToColumns> | "staff"> & {
@@ -37,12 +47,61 @@ const partnerFields = {
   staff: z.array(contactSchema).max(1_000).nullish(),
 };
 
-const createPartnerSchema = z.object(partnerFields);
+export const createPartnerSchema = z.object(partnerFields);
 /** The type of an input that failed the schema, when it is a string: checked anyway, so every error is named at once. */
 const typeOfInvalid = z.object({ registrationTypeId: z.string().nullish().catch(undefined) }).catch({});
 const updatePartnerSchema = z.object(partnerFields).partial();
 
 export type CreatePartnerInput = z.input<typeof createPartnerSchema>;
+type CreatePartnerValue = z.output<typeof createPartnerSchema>;
+
+/** Like `text.url`; rare enough in bulk to leave to zod when given. */
+function quickUrl(value: unknown): string | null | undefined | Refused {
+  if (value === undefined || value === null) return value;
+  const parsed = text.url.safeParse(value);
+  return parsed.success ? parsed.data : REFUSED;
+}
+
+/**
+ * What createPartnerSchema makes of a well-formed input, checked by hand (see quickText in
+ * validation.ts); undefined when anything is off, and the schema then decides and words the errors.
+ */
+export function quickCreatePartner(input: unknown): CreatePartnerValue | undefined {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined;
+  const fields = input as Record<string, unknown>;
+  const name = quickText(fields.name);
+  if (typeof name !== "string" || name.length === 0) return undefined;
+  const value: CreatePartnerValue = { name };
+  const checked = {
+    registrationTypeId: quickId(fields.registrationTypeId),
+    reference: quickText(fields.reference),
+    contact: quickContact(fields.contact),
+    stand: quickText(fields.stand),
+    hall: quickText(fields.hall),
+    website: quickUrl(fields.website),
+    description: quickText(fields.description, 20_000),
+  };
+  for (const [key, field] of Object.entries(checked)) {
+    if (field === REFUSED) return undefined;
+    if (field !== undefined) (value as Record<string, unknown>)[key] = field;
+  }
+  const staff = fields.staff;
+  if (staff !== undefined) {
+    if (staff === null) value.staff = null;
+    else {
+      if (!Array.isArray(staff) || staff.length > 1_000) return undefined;
+      const members: NonNullable<CreatePartnerValue["staff"]> = [];
+      for (const member of staff) {
+        // A staff member is a contact, not an optional one.
+        const contact = member === undefined || member === null ? REFUSED : quickContact(member);
+        if (contact === REFUSED || contact === null || contact === undefined) return undefined;
+        members.push(contact);
+      }
+      value.staff = members;
+    }
+  }
+  return value;
+}
 export type UpdatePartnerInput = z.input<typeof updatePartnerSchema>;
 
 const toStaff = (staff: readonly z.infer<typeof contactSchema>[] | null | undefined): StaffValue[] =>
@@ -88,7 +147,7 @@ export class PartnerService extends RecordService<typeof partners, Partner> {
     const types = await this.registrationTypes.usableIn(org, eventId);
     const values = inputs.map((input, index) => {
       const prefix = bulk ? `inputs.${index}` : "";
-      const value = collectInput(createPartnerSchema, input, prefix, errors);
+      const value = quickCreatePartner(input) ?? collectInput(createPartnerSchema, input, prefix, errors);
       if (!value) {
         this.checkType(types, typeOfInvalid.parse(input).registrationTypeId, errors, prefix);
         return undefined;

@@ -148,4 +148,52 @@ return outcomes;`),
     assert.match(String(result.value), /body must be a string/);
     assert.equal(result.fetchCount, 0);
   });
+
+  it("gives one Headers class: the global, fetch's response headers, and a reassigned global", async () => {
+    const hooks = memoryHooks({
+      fetch: async (request) => ({
+        url: request.url,
+        status: 200,
+        statusText: "OK",
+        redirected: false,
+        headers: { "X-One": "1" },
+        body: "",
+      }),
+    });
+    const result = await run(
+      fn(`const descriptor = Object.getOwnPropertyDescriptor(globalThis, "Headers");
+const made = new Headers([["A", "1"]]);
+const response = await fetch("https://api.example.com/");
+const same = response.headers instanceof Headers && made instanceof Headers;
+Headers = 5;
+return [descriptor.enumerable, same, made.get("a"), response.headers.get("x-one"), Headers];`),
+      { hooks },
+    );
+    assert.equal(result.status, "SUCCEEDED", result.error);
+    assert.deepEqual(result.value, [false, true, "1", "1", 5]);
+  });
+
+  it("keeps the API working when the guest replaces built-ins before first using it", async () => {
+    const hooks = memoryHooks({
+      fetch: async (request) => ({
+        url: request.url,
+        status: 200,
+        statusText: "OK",
+        redirected: false,
+        headers: {},
+        body: '{"ok":true}',
+      }),
+    });
+    const result = await run(
+      fn(`JSON.parse = () => "replaced";
+JSON.stringify = () => "replaced";
+console.log({ a: 1 });
+const response = await fetch("https://api.example.com/");
+return await response.text();`),
+      { hooks },
+    );
+    assert.equal(result.status, "SUCCEEDED", result.error);
+    assert.equal(result.logs, '[log] {"a":1}\n');
+    assert.equal(result.value, '{"ok":true}');
+  });
 });

@@ -85,17 +85,20 @@ export class FunctionRunService {
   }
 
   async finish(run: FunctionRun, result: RunResultFields): Promise<FunctionRun> {
-    const [row] =
+    const finished = { ...run, ...result };
+    let row: FunctionRun | undefined = finished;
+    if (run.trigger === "SCHEDULE") {
+      [row] = await this.db.update(functionRuns).set(result).where(eq(functionRuns.id, run.id)).returning();
+    }
+    const record =
       run.trigger === "SCHEDULE"
-        ? await this.db.update(functionRuns).set(result).where(eq(functionRuns.id, run.id)).returning()
-        : await this.db
-            .insert(functionRuns)
-            .values({ ...run, ...result })
-            .returning();
+        ? undefined
+        : this.db.insert(functionRuns).values(finished).returning({ id: functionRuns.id });
     if (result.status === "SUCCEEDED") {
-      const [updated] = await this.db
+      // Concurrent runs finish in any order: the cursor only moves forward. An endpoint or manual
+      // run's record is written by the same statement, in one round trip.
+      const [updated] = await (record ? this.db.with(this.db.$with("recorded").as(record)) : this.db)
         .update(functions)
-        // Concurrent runs finish in any order: the cursor only moves forward.
         .set({
           lastSuccessAt: sql`greatest(${functions.lastSuccessAt}, ${run.startedAt.toISOString()}::timestamptz)`,
         })
@@ -103,6 +106,8 @@ export class FunctionRunService {
         .returning({ lastSuccessAt: functions.lastSuccessAt });
       for (const listener of this.succeededListeners)
         listener(run.functionId, updated?.lastSuccessAt ?? null);
+    } else if (record) {
+      await record;
     }
     const seen = this.runsSincePrune.get(run.functionId);
     if (seen === undefined || seen + 1 >= RUN_RETENTION.every) {
@@ -112,7 +117,7 @@ export class FunctionRunService {
       this.runsSincePrune.set(run.functionId, seen + 1);
     }
     // No row when the function (and its runs) was deleted while this run was going on.
-    return row ?? { ...run, ...result };
+    return row ?? finished;
   }
 
   /**
