@@ -7,7 +7,6 @@ import {
   importBatch,
 } from "./bulk-batches.js";
 import type { ChildMessage, StartMessage } from "./bulk-import-loop.js";
-import { must } from "./must.js";
 
 /**
  * The process bulk-import-loop.ts forks: on its start message, createVisitors x1000 one batch after
@@ -27,7 +26,10 @@ async function runLoop(start: StartMessage, stopped: () => boolean): Promise<Bul
   return bulkMeasurement(times.length * BATCH_SIZE, times);
 }
 
-const send = (message: ChildMessage) => must(process.send, "process.send")(message);
+const send = (message: ChildMessage) => {
+  if (!process.send) throw new Error("bulk-import-child must be forked with an IPC channel");
+  process.send(message);
+};
 
 let stop = false;
 process.on("message", (message: StartMessage | "stop") => {
