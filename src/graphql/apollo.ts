@@ -10,6 +10,7 @@ import type { Env } from "@/src/config/env.js";
 import { graphqlError, operationStatus } from "@/src/errors/error-render.js";
 import { toPublicError } from "@/src/errors/public-error.js";
 import { argumentGuard } from "./argument-guard.js";
+import type { CompiledExecution } from "./compiled-execution.js";
 import type { GraphQLContext } from "./context.js";
 import { MAX_DOCUMENT_TOKENS, operationLimits, queryShapeLimit } from "./limits.js";
 
@@ -28,12 +29,14 @@ const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
 
 export function createApolloServer(options: {
   schema: GraphQLSchema;
+  execution: CompiledExecution;
   env: Env;
   logger: Logger;
 }): ApolloServer<GraphQLContext> {
-  const { schema, env, logger } = options;
+  const { schema, execution, env, logger } = options;
   return new ApolloServer<GraphQLContext>({
-    schema,
+    // Serves `schema` and runs validated operations compiled (src/graphql/compiled-execution.ts).
+    gateway: execution.gateway(),
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
     validationRules: [
       queryShapeLimit({ maxDepth: env.GRAPHQL_MAX_DEPTH, maxAliases: env.GRAPHQL_MAX_ALIASES }),
