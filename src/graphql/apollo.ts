@@ -2,7 +2,9 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import {
   ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
@@ -52,6 +54,9 @@ export function createApolloServer(options: {
       ApolloServerPluginLandingPageDisabled(),
       // We send no cache hints; the default plugin would still run a hook on every resolved field.
       ApolloServerPluginCacheControlDisabled(),
+      // Not a federated subgraph and no Apollo Studio: neither needs a hook on every request.
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
       operationLimits(schema, env.GRAPHQL_MAX_COST),
       argumentGuard(),
       statusFromErrors,

@@ -84,7 +84,13 @@ export class CompiledExecution {
       : this.compiled(document, request.queryHash, operationName);
     if (!compiled) {
       this.counts.fallback++;
-      return execute({ schema: this.schema, document, contextValue, variableValues: variables, operationName });
+      return execute({
+        schema: this.schema,
+        document,
+        contextValue,
+        variableValues: variables,
+        operationName,
+      });
     }
     this.counts.compiled++;
     const result = await compiled.query(undefined, contextValue, variables ?? {});

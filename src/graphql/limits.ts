@@ -121,7 +121,8 @@ const costs = new WeakMap<DocumentNode, Map<string, number>>();
 const COST_SHAPES_PER_DOCUMENT = 64;
 const COST_SCALARS = new Set(["Int", "Float", "Boolean"]);
 
-const namedType = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type));
+const namedType = (type: TypeNode): string =>
+  type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
 
 /**
  * What of the variables a cost depends on: the page sizes (`first`, an Int) and the @skip/@include
