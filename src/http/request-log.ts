@@ -39,11 +39,10 @@ export function requestLog(app: Express, logger: Logger): RequestHandler {
         const finished = res.writableFinished;
         const level = !finished ? "warn" : res.statusCode >= 500 ? "error" : "info";
         if (!logger.isLevelEnabled(level)) return;
+        // pino-http's shape, without headers: log processors keep reading `req.id` and `res.statusCode`.
         const line = {
-          reqId: req.id,
-          method: req.method,
-          url: req.originalUrl,
-          statusCode: res.statusCode,
+          req: { id: req.id, method: req.method, url: req.originalUrl },
+          res: { statusCode: res.statusCode },
           responseTime: Math.round(performance.now() - started),
         };
         logger[level](line, finished ? "request completed" : "request aborted");
