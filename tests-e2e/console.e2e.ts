@@ -294,7 +294,7 @@ describe("the admin console", () => {
         page.waitForEvent("download"),
         page.getByRole("button", { name: "Download CSV" }).click(),
       ]);
-      const csv = readFileSync((await download.path())!, "utf8")
+      const csv = readFileSync(await download.path(), "utf8")
         .trim()
         .split("\r\n");
       assert.equal(csv[0], "start,type,caller,calls,client_errors,server_errors");
