@@ -2,7 +2,9 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import {
   ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
@@ -10,6 +12,7 @@ import type { Env } from "@/src/config/env.js";
 import { graphqlError, operationStatus } from "@/src/errors/error-render.js";
 import { toPublicError } from "@/src/errors/public-error.js";
 import { argumentGuard } from "./argument-guard.js";
+import type { CompiledExecution } from "./compiled-execution.js";
 import type { GraphQLContext } from "./context.js";
 import { MAX_DOCUMENT_TOKENS, operationLimits, queryShapeLimit } from "./limits.js";
 
@@ -28,12 +31,14 @@ const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
 
 export function createApolloServer(options: {
   schema: GraphQLSchema;
+  execution: CompiledExecution;
   env: Env;
   logger: Logger;
 }): ApolloServer<GraphQLContext> {
-  const { schema, env, logger } = options;
+  const { schema, execution, env, logger } = options;
   return new ApolloServer<GraphQLContext>({
-    schema,
+    // Serves `schema` and runs validated operations compiled (src/graphql/compiled-execution.ts).
+    gateway: execution.gateway(),
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
     validationRules: [
       queryShapeLimit({ maxDepth: env.GRAPHQL_MAX_DEPTH, maxAliases: env.GRAPHQL_MAX_ALIASES }),
@@ -49,6 +54,9 @@ export function createApolloServer(options: {
       ApolloServerPluginLandingPageDisabled(),
       // We send no cache hints; the default plugin would still run a hook on every resolved field.
       ApolloServerPluginCacheControlDisabled(),
+      // Not a federated subgraph and no Apollo Studio: neither needs a hook on every request.
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
       operationLimits(schema, env.GRAPHQL_MAX_COST),
       argumentGuard(),
       statusFromErrors,

@@ -105,6 +105,11 @@ function checkArguments(field: GraphQLField<unknown, unknown> | undefined, args:
   if (errors.length > 0) throw invalidInput(errors);
 }
 
+const armedContexts = new WeakSet<GraphQLContext>();
+
+/** Whether an operation's fields must run with the guard's hook (graphql-js runs it, not a compiled function). */
+export const needsFieldHooks = (context: GraphQLContext) => armedContexts.has(context);
+
 /**
  * Applies checkArguments to every field of an operation that sends an impossible id or a NUL. The
  * check needs a hook on every resolved field, so it is armed only for those operations.
@@ -114,10 +119,11 @@ export function argumentGuard(): ApolloServerPlugin<GraphQLContext> {
     async requestDidStart() {
       let armed = false;
       return {
-        async didResolveOperation({ request, document, operation, schema }) {
+        async didResolveOperation({ request, document, operation, schema, contextValue }) {
           armed =
             operation !== undefined &&
             (documentSuspicious(document) || variablesSuspicious(schema, operation, request.variables ?? {}));
+          if (armed) armedContexts.add(contextValue);
         },
         async executionDidStart() {
           if (!armed) return;

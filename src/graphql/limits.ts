@@ -1,11 +1,14 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import {
   type ASTVisitor,
+  type DocumentNode,
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLSchema,
   Kind,
+  type OperationDefinitionNode,
   type SelectionSetNode,
+  type TypeNode,
   type ValidationContext,
 } from "graphql";
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity";
@@ -113,10 +116,52 @@ export function queryShapeLimit(limits: ShapeLimits) {
   };
 }
 
+/** Costs known per document (Apollo keeps one parsed document per query text), then per variables shape. */
+const costs = new WeakMap<DocumentNode, Map<string, number>>();
+const COST_SHAPES_PER_DOCUMENT = 64;
+const COST_SCALARS = new Set(["Int", "Float", "Boolean"]);
+
+const namedType = (type: TypeNode): string =>
+  type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
+
+/**
+ * What of the variables a cost depends on: the page sizes (`first`, an Int) and the @skip/@include
+ * conditions (Booleans) the estimators read; text, ids and inputs never change a cost.
+ */
+function costShape(operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): string {
+  let shape = operation.name?.value ?? "";
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (!COST_SCALARS.has(namedType(definition.type))) continue;
+    shape += `|${String(variables[definition.variable.name.value])}`;
+  }
+  return shape;
+}
+
+function cachedCost(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+  compute: () => number,
+): number {
+  let known = costs.get(document);
+  if (!known) {
+    known = new Map();
+    costs.set(document, known);
+  }
+  const shape = costShape(operation, variables);
+  const cost = known.get(shape);
+  if (cost !== undefined) return cost;
+  const computed = compute();
+  if (known.size >= COST_SHAPES_PER_DOCUMENT) known.clear();
+  known.set(shape, computed);
+  return computed;
+}
+
 /**
  * Checks what depends on the variables, once the operation is known and before any resolver runs:
  * their nesting (400), that they fit their types (422 naming each failing path, `input.contact.email`),
- * and the operation's cost with them (400 QUERY_TOO_COMPLEX).
+ * and the operation's cost with them (400 QUERY_TOO_COMPLEX), computed once per document and
+ * variables shape.
  */
 export function operationLimits(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -133,14 +178,16 @@ export function operationLimits(schema: GraphQLSchema, maxCost: number): ApolloS
           // Every selected field counts, introspection and aliases included; a page costs its size
           // times its fields (src/graphql/resolvers/cost.ts). queryShapeLimit has bounded the
           // selections, so the library's own node limit is never what refuses.
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: operation.name?.value,
-            variables,
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            maxQueryNodes: MAX_SELECTIONS + 1,
-          });
+          const cost = cachedCost(document, operation, variables, () =>
+            getComplexity({
+              schema,
+              query: document,
+              operationName: operation.name?.value,
+              variables,
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+              maxQueryNodes: MAX_SELECTIONS + 1,
+            }),
+          );
           if (cost > maxCost) {
             throw new AppError(
               "GRAPHQL_VALIDATION_FAILED",

@@ -31,6 +31,18 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
   return built;
 }
 
+let forCompiling: Promise<GraphQLSchema> | undefined;
+
+/**
+ * A second build of the same schema, for graphql-jit (src/graphql/compiled-execution.ts): Apollo
+ * wraps the resolvers of the schema it serves for plugins' field hooks, and compiled functions must
+ * not capture those wrappers.
+ */
+export function compilationSchema(): Promise<GraphQLSchema> {
+  forCompiling ??= buildSchema({ resolvers: RESOLVERS, validate: false });
+  return forCompiling;
+}
+
 /** The SDL committed as schema/schema.graphql: sorted, so it only changes when the API does. */
 export async function printContract(): Promise<string> {
   return `${printSchema(lexicographicSortSchema(await graphqlSchema()))}\n`;

@@ -4,6 +4,7 @@ import { createTaskScheduler } from "@/jobs/scheduler/create-task-scheduler.js";
 import type { TaskScheduler } from "@/jobs/scheduler/task-scheduler.js";
 import { createDeliveryEngine } from "@/jobs/webhooks/create-delivery-engine.js";
 import type { Database } from "@/src/db/database.js";
+import type { CompiledExecution } from "@/src/graphql/compiled-execution.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
 import type { Services } from "@/src/services/services.js";
 import type { UsageRecorder } from "@/src/services/usage-recorder.js";
@@ -17,6 +18,8 @@ export type App = {
   usage: UsageRecorder;
   /** Runs a GraphQL operation in-process as an actor (for the REST layer and functions). */
   graphql: GraphQLExecutor;
+  /** How operations run: compiled or on graphql-js (a spec reads its counts). */
+  execution: CompiledExecution;
   services: Services;
   database: Database;
   logger: Logger;
@@ -71,6 +74,7 @@ export async function createApp(options: CoreOptions): Promise<App> {
     server,
     usage,
     graphql,
+    execution: core.execution,
     services,
     database,
     logger,

@@ -7,9 +7,11 @@ import { SandboxRunner } from "@/jobs/sandbox/sandbox-runner.js";
 import type { Env } from "@/src/config/env.js";
 import type { Database } from "@/src/db/database.js";
 import { createApolloServer } from "@/src/graphql/apollo.js";
+import { needsFieldHooks } from "@/src/graphql/argument-guard.js";
+import { CompiledExecution } from "@/src/graphql/compiled-execution.js";
 import type { GraphQLContext } from "@/src/graphql/context.js";
 import { createExecutor, type GraphQLExecutor } from "@/src/graphql/executor.js";
-import { graphqlSchema } from "@/src/graphql/schema.js";
+import { compilationSchema, graphqlSchema } from "@/src/graphql/schema.js";
 import { type OutboundPolicy, outboundAllowList, type ResolveHost } from "@/src/net/outbound-address.js";
 import type { FunctionInvoker } from "@/src/services/functions/function-types.js";
 import { createServices, type Services } from "@/src/services/services.js";
@@ -29,6 +31,8 @@ export type Core = {
   outbound: OutboundPolicy;
   usage: UsageRecorder;
   apollo: ApolloServer<GraphQLContext>;
+  /** How Apollo's operations run: compiled, or on graphql-js (its counts show which). */
+  execution: CompiledExecution;
   graphql: GraphQLExecutor;
   /** The REST families (v1 JSON/XML, v2) without HTTP: for the routers and for visit.fetch. */
   rest: RestDispatcher;
@@ -69,7 +73,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   usage.start(env.STATS_FLUSH_MS);
 
   const schema = await graphqlSchema();
-  const apollo = createApolloServer({ schema, env, logger });
+  const execution = new CompiledExecution(schema, await compilationSchema(), needsFieldHooks);
+  const apollo = createApolloServer({ schema, execution, env, logger });
   await apollo.start();
   const graphql = createExecutor(apollo, services);
   const rest = new RestDispatcher({ graphql, schema, bodyLimitBytes: env.BODY_LIMIT_BYTES });
@@ -94,6 +99,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outbound,
     usage,
     apollo,
+    execution,
     graphql,
     rest,
     sandbox,

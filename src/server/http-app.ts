@@ -1,7 +1,6 @@
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from "express";
 import type { Logger } from "pino";
-import { pinoHttp } from "pino-http";
 import { createCompatRouter } from "@/compat/compat.router.js";
 import type { Actor } from "@/src/auth/actor.js";
 import { Authenticator } from "@/src/auth/authenticator.js";
@@ -14,7 +13,7 @@ import { createContext, type GraphQLContext } from "@/src/graphql/context.js";
 import { jsonBodyCheck, MAX_JSON_DEPTH } from "@/src/http/body-checks.js";
 import { consoleRouter } from "@/src/http/console.router.js";
 import { playgroundRouter } from "@/src/http/playground.js";
-import { requestId } from "@/src/http/request-id.js";
+import { requestLog } from "@/src/http/request-log.js";
 import type { CallType } from "@/src/services/usage-recorder.js";
 import type { Core } from "./core.js";
 import { functionsRouter } from "./functions.router.js";
@@ -44,14 +43,7 @@ export function createHttpApp(options: {
     services.apiKeyVerifier.verify(secret, ip),
   );
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: requestId,
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
-    }),
-  );
+  app.use(requestLog(app, logger));
 
   // Every authenticated call is counted when its response is finished, off the request's path.
   app.use((req, res, next) => {

@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { partners, visitors } from "@/schema/tables/index.js";
 import { insertRows } from "@/src/db/bulk-insert.js";
 import type { Db, Tx } from "@/src/db/database.js";
@@ -45,11 +45,23 @@ export class RevisionedStore<T extends RevisionedTable> {
     );
   }
 
-  async get(scope: Scope, id: string): Promise<Row<T>> {
-    const [row] = await this.db
+  // A lookup by id is the hottest read: its SQL is built once, not on every call.
+  private readonly byId = once(() =>
+    this.db
       .select()
       .from(this.table)
-      .where(this.key(scope, id, false));
+      .where(
+        and(
+          eq(this.table.organisationId, sql.placeholder("organisationId")),
+          eq(this.table.eventId, sql.placeholder("eventId")),
+          eq(this.table.id, sql.placeholder("id")),
+        ),
+      )
+      .prepare(`${this.label.toLowerCase()}_by_id`),
+  );
+
+  async get(scope: Scope, id: string): Promise<Row<T>> {
+    const [row] = await this.byId().execute({ ...scope, id });
     if (!row) throw notFound(this.label);
     return row as Row<T>;
   }
@@ -150,4 +162,12 @@ export class RevisionedStore<T extends RevisionedTable> {
     this.committed(scope);
     return deleted;
   }
+}
+
+function once<R>(make: () => R): () => R {
+  let made: { value: R } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
 }

@@ -145,7 +145,7 @@ export function quickCreateVisitor(input: unknown): CreateVisitorValue | undefin
 }
 export type UpdateVisitorInput = z.input<typeof updateVisitorSchema>;
 
-/** Written out rather than split with a rest pattern: a bulk maps 1,000 rows (see insertMany). */
+/** Field by field, not with a rest pattern: a page maps 100 of these and a bulk 1,000 (see insertMany). */
 export function toVisitor(row: VisitorRow): Visitor {
   return {
     id: row.id,
