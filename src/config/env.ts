@@ -112,6 +112,11 @@ const envSchema = z
     GRAPHQL_MAX_ALIASES: int(100, 0, 10_000),
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
     SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
+    // Slow or idle clients: a request head must arrive within the first, a whole request within the
+    // second; an idle keep-alive connection is closed after the third.
+    HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+    HTTP_REQUEST_TIMEOUT_MS: int(60_000, 100, 3_600_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 100, 600_000),
     RATE_LIMIT_PER_MINUTE: int(600, 1),
     RATE_LIMIT_CONCURRENCY: int(20, 1),
     STATS_FLUSH_MS: int(5_000, 50, 60_000),
@@ -138,6 +143,11 @@ const envSchema = z
   .refine((env) => (env.ADMIN_EMAIL === undefined) === (env.ADMIN_PASSWORD === undefined), {
     message: "ADMIN_EMAIL and ADMIN_PASSWORD must be set together",
     path: ["ADMIN_PASSWORD"],
+  })
+  // Node refuses a headers timeout longer than the request timeout.
+  .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
+    message: "must not be longer than HTTP_REQUEST_TIMEOUT_MS",
+    path: ["HTTP_HEADERS_TIMEOUT_MS"],
   });
 
 export type Env = z.infer<typeof envSchema>;
