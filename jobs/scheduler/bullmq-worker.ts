@@ -7,6 +7,7 @@ import type { FunctionDefinitionService } from "@/src/services/functions/functio
 import type { FunctionRunService } from "@/src/services/functions/function-run.service.js";
 import { FUNCTION_QUEUE, type TaskJobData } from "./bullmq-scheduler.js";
 import { TaskLock } from "./task-lock.js";
+import { queueErrorLogger } from "@/src/redis/redis.js";
 
 export type FunctionWorkerDeps = {
   env: Pick<Env, "REDIS_PREFIX" | "FUNCTION_TASK_TIMEOUT_MS" | "FUNCTION_WORKERS">;
@@ -80,7 +81,7 @@ export function startFunctionWorker(deps: FunctionWorkerDeps): FunctionWorker {
   worker.on("failed", (job, error) =>
     logger.error({ err: error, jobId: job?.id, functionId: job?.data.functionId }, "task job failed"),
   );
-  worker.on("error", (error) => logger.warn({ err: error }, "task worker error"));
+  worker.on("error", queueErrorLogger(logger, "task worker error"));
 
   return { close: () => worker.close() };
 }

@@ -6,6 +6,7 @@ import type { WebhookChange, WebhookDeliveries } from "@/src/services/webhooks/w
 import type { DeliveryEngine } from "./delivery-engine.js";
 import type { PingDriver } from "./ping-driver.js";
 import { WatchedFeeds } from "./watched-feeds.js";
+import { queueErrorLogger } from "@/src/redis/redis.js";
 
 /** The queue of webhook pings: one job per webhook, its id `ping-<webhook id>`. */
 export const WEBHOOK_QUEUE = "webhook-pings";
@@ -51,7 +52,7 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
     this.watched = new WatchedFeeds(deps.deliveries);
     const { connection, prefix, logger } = deps;
     this.queue = new Queue<PingJobData>(WEBHOOK_QUEUE, { connection, prefix });
-    this.queue.on("error", (error) => logger.warn({ err: error }, "webhook queue error"));
+    this.queue.on("error", queueErrorLogger(logger, "webhook queue error"));
     if (deps.runWorker) {
       this.worker = new Worker<PingJobData>(WEBHOOK_QUEUE, (job, token) => this.process(job, token), {
         connection,
@@ -65,7 +66,7 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
       this.worker.on("failed", (job, error) =>
         logger.warn({ err: error, webhookId: job?.data.webhookId }, "webhook ping job failed"),
       );
-      this.worker.on("error", (error) => logger.warn({ err: error }, "webhook worker error"));
+      this.worker.on("error", queueErrorLogger(logger, "webhook worker error"));
     }
     this.reconcileTimer = setInterval(() => {
       this.reconcile().catch((error) => logger.warn({ err: error }, "webhook reconcile failed"));

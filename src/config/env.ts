@@ -89,6 +89,9 @@ const envSchema = z
         .optional(),
     ),
     DATABASE_POOL_SIZE: int(10, 1, 200),
+    // PostgreSQL only: fail fast while the server is unreachable (see database-health.ts).
+    DATABASE_CONNECT_TIMEOUT_MS: int(1_500, 100, 60_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(30_000, 0, 3_600_000),
     DATA_DIR: z.string().default("./.data"),
     REDIS_URL: optionalString.pipe(
       z
@@ -119,6 +122,8 @@ const envSchema = z
     HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 100, 600_000),
     RATE_LIMIT_PER_MINUTE: int(600, 1),
     RATE_LIMIT_CONCURRENCY: int(20, 1),
+    // With Redis: how often each instance exchanges its rate-limit counts (the sharing tolerance).
+    RATE_LIMIT_SYNC_MS: int(200, 10, 10_000),
     STATS_FLUSH_MS: int(5_000, 50, 60_000),
     STATS_MINUTE_RETENTION_DAYS: int(35, 1, 400),
     STATS_DAY_RETENTION_DAYS: int(800, 400),

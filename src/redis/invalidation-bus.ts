@@ -49,9 +49,13 @@ export function redisBus(
   subscriber.on("ready", () => {
     if (subscribed) for (const reset of handlers.resets) reset();
   });
-  const ready = subscriber.subscribe(channel).then(() => {
-    subscribed = true;
-  });
+  // While Redis is down this waits for it (ioredis also subscribes again after every reconnect).
+  const ready = subscriber.subscribe(channel).then(
+    () => {
+      subscribed = true;
+    },
+    () => {},
+  );
   return {
     async publish(topic, id) {
       deliver(handlers, topic, id);
@@ -62,7 +66,8 @@ export function redisBus(
     subscribe: (topic, handler) => register(handlers, topic, handler),
     onReset: (handler) => handlers.resets.push(handler),
     async close() {
-      await ready.catch(() => {});
+      // Never wait for a subscription Redis is not there to confirm.
+      if (subscriber.status === "ready") await ready;
       subscriber.disconnect();
     },
   };
