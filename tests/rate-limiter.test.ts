@@ -14,7 +14,7 @@ import {
   redisRateLimiter,
 } from "@/src/services/rate-limiter.js";
 import { createApiKey, createEvent, failure } from "./support/factories.js";
-import { clockInMinute, mockClock, startApp, type TestApp, waitFor } from "./support/harness.js";
+import { clockInMinute, startApp, type TestApp, waitFor } from "./support/harness.js";
 
 // Per-key limits: calls per minute (fixed UTC-minute window) and calls in flight; refusals are 429
 // RATE_LIMITED with Retry-After. In memory for one instance, in Redis for many.
@@ -150,32 +150,57 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
   });
 
   // Two limiters on two connections, as on two instances, taking turns: the contract holds across them.
-  // Instances admit on local counts and exchange them with Redis in batches; here every turn
-  // waits for both to exchange (twice: push, then pull), as if one sync interval had passed.
+  // Each instance admits on its local counts and exchanges them with Redis in batches; here every
+  // call waits for an exchange first, as if one sync interval had passed.
   limiterContract(() => {
-    const instances = [redisRateLimiter(connect(), prefix), redisRateLimiter(connect(), prefix)];
-    let turn = 0;
-    const syncAll = async () => {
-      for (let round = 0; round < 2; round++) for (const instance of instances) await instance.sync();
-    };
+    const limiter = redisRateLimiter(connect(), prefix);
     return {
       acquire: async (keyId, limits) => {
-        await syncAll();
-        return instances[turn++ % 2]!.acquire(keyId, limits);
+        await limiter.sync();
+        return limiter.acquire(keyId, limits);
       },
-      status: () => ({ shared: true, outages: 0 }),
-      close: async () => {},
+      status: () => limiter.status(),
+      close: () => limiter.close(),
     };
   });
 
+  it("shares a key's calls and slots across instances once they have synced", async (t) => {
+    pinMinute(t);
+    const [a, b] = [redisRateLimiter(connect(), prefix), redisRateLimiter(connect(), prefix)];
+    const syncBoth = async () => {
+      for (let round = 0; round < 2; round++) for (const limiter of [a, b]) await limiter.sync();
+    };
+    const id = `key-${randomBytes(6).toString("hex")}`;
+    const limits = { perMinute: 4, concurrency: 1 };
+    // B's first call of the key is admitted on what B knew: the tolerance of one sync interval.
+    (await a.acquire(id, limits))();
+    (await b.acquire(id, limits))();
+    await syncBoth();
+    (await a.acquire(id, limits))();
+    const held = await a.acquire(id, limits); // the 4th call, still in flight
+    await syncBoth();
+    const [byConcurrency, byMinute] = [
+      await refusal(b.acquire(id, { ...limits, perMinute: 5 })),
+      await refusal(b.acquire(id, limits)),
+    ];
+    assert.match(byConcurrency.message, /concurrent/, "A's call in flight counts on B");
+    assert.match(byMinute.message, /calls per minute/, "A's calls count on B");
+    held();
+    await syncBoth();
+    (await b.acquire(id, { ...limits, perMinute: 5 }))();
+  });
+
   it("frees the slots of a crashed holder once they are older than the longest request", async (ctx) => {
-    const clock = mockClock(ctx);
+    // A stopped clock: only the test's advances count, however slow the machine.
+    let now = Math.floor(Date.now() / 60_000) * 60_000 + 10_000;
+    ctx.mock.method(Date, "now", () => now);
+    const clock = { advance: (ms: number) => (now += ms) };
     const redis = connect();
     const id = `key-${randomBytes(6).toString("hex")}`;
     const crashed = redisRateLimiter(redis, prefix, { maxRequestMs: 300 });
     const survivor = redisRateLimiter(connect(), prefix, { maxRequestMs: 300 });
     await crashed.acquire(id, { perMinute: 100, concurrency: 1 }); // never released: the holder died
-    await crashed.sync(); // its last sync
+    await crashed.close(); // its last sync: it never releases or syncs again
     // The survivor's first call of the key is admitted on what it knew (nothing) and syncs.
     (await survivor.acquire(id, { perMinute: 100, concurrency: 1 }))();
     clock.advance(250); // younger than the longest request: still held

@@ -155,6 +155,7 @@ export function redisRateLimiter(
 ): RedisRateLimiter {
   const { syncEveryMs = 200, maxRequestMs = 300_000, onOutage = () => {}, onRecovery = () => {} } = options;
   const instance = randomUUID();
+  // Keys changed since the last exchange: while there are any, an exchange is scheduled.
   const dirty = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let syncing: Promise<void> | undefined;
@@ -178,12 +179,14 @@ export function redisRateLimiter(
   const exchange = async () => {
     const now = Date.now();
     counters.prune(Math.floor(now / 60_000));
-    // Keys with calls in flight are synced every round: their stamp is their heartbeat.
-    for (const [keyId, state] of counters.keys) if (state.inFlight > 0) dirty.add(keyId);
-    const batch = [...dirty].flatMap((keyId) => {
-      const state = counters.keys.get(keyId);
-      return state ? [{ keyId, state, minute: state.minute, add: state.pending }] : [];
-    });
+    // Every key used this minute (or still in flight) is exchanged: its own calls go in, the other
+    // instances' come back, and the stamp of its calls in flight is their heartbeat.
+    const batch = [...counters.keys].map(([keyId, state]) => ({
+      keyId,
+      state,
+      minute: state.minute,
+      add: state.pending,
+    }));
     dirty.clear();
     if (batch.length === 0) return;
     const pipeline = redis.pipeline();
