@@ -168,10 +168,11 @@ describe("PostgreSQL outage", {
       for (const outcome of caught) assert.ok([200, 503].includes(outcome.status), JSON.stringify(outcome));
 
       // Back within 2 s of the database returning: /readyz and new writes succeed.
-      await waitFor("/readyz to answer 200", async () => (await readyz()).status === 200, 2_000);
       const before = acknowledged.length;
+      await waitFor("/readyz to answer 200", async () => (await readyz()).status === 200, 2_000);
       await waitFor("a write to succeed", () => acknowledged.length > before, 2_000);
-      assert.ok(performance.now() - restoredAt < 2_000 + 1_000, "recovery took longer than 2 s");
+      const recoveredIn = performance.now() - restoredAt;
+      assert.ok(recoveredIn < 2_000, `a write succeeded ${recoveredIn} ms after the database returned`);
       await waitFor("more writes after the outage", () => acknowledged.length >= before + 10, 30_000);
     } finally {
       stop = true;
