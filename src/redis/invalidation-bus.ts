@@ -59,9 +59,10 @@ export function redisBus(
   return {
     async publish(topic, id) {
       deliver(handlers, topic, id);
-      // The change is committed: a failed publish must not fail the caller. Other instances then
-      // catch up when their cache entry expires, and drop everything when they reconnect.
-      await publisher.publish(channel, `${topic}:${id}`).catch(onPublishFailed);
+      // The change is committed: the caller neither waits for Redis nor fails with it. If the
+      // publish is lost, other instances catch up when their cache entry expires, and drop
+      // everything when they reconnect.
+      void publisher.publish(channel, `${topic}:${id}`).catch(onPublishFailed);
     },
     subscribe: (topic, handler) => register(handlers, topic, handler),
     onReset: (handler) => handlers.resets.push(handler),

@@ -60,7 +60,8 @@ export function createInfrastructure(env: Env, logger: Logger): Infrastructure {
       ]).finally(() => clearTimeout(timer));
       return {
         redis: reachable ? "ok" : "unreachable",
-        rateLimits: rateLimiter.status().shared ? "shared" : "per-instance",
+        // Counts are exchanged only while Redis answers; the limiter notices on its next sync.
+        rateLimits: reachable && rateLimiter.status().shared ? "shared" : "per-instance",
         redisOutages: redisOutages(logger).status().outages,
       };
     },
