@@ -2,9 +2,9 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FunctionRow } from "@/schema/tables/index.js";
+import { queueErrorLogger } from "@/src/redis/redis.js";
 import type { FunctionDefinitionService } from "@/src/services/functions/function-definition.service.js";
 import type { TaskScheduler } from "./task-scheduler.js";
-import { queueErrorLogger } from "@/src/redis/redis.js";
 
 /** The queue of scheduled task runs; a job scheduler per enabled task, its id the function's id. */
 export const FUNCTION_QUEUE = "functions";

@@ -3,11 +3,11 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FunctionRunner } from "@/jobs/function-runner.js";
 import type { Env } from "@/src/config/env.js";
+import { queueErrorLogger } from "@/src/redis/redis.js";
 import type { FunctionDefinitionService } from "@/src/services/functions/function-definition.service.js";
 import type { FunctionRunService } from "@/src/services/functions/function-run.service.js";
 import { FUNCTION_QUEUE, type TaskJobData } from "./bullmq-scheduler.js";
 import { TaskLock } from "./task-lock.js";
-import { queueErrorLogger } from "@/src/redis/redis.js";
 
 export type FunctionWorkerDeps = {
   env: Pick<Env, "REDIS_PREFIX" | "FUNCTION_TASK_TIMEOUT_MS" | "FUNCTION_WORKERS">;

@@ -1,12 +1,12 @@
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { queueErrorLogger } from "@/src/redis/redis.js";
 import type { FeedChange } from "@/src/services/feed-signal.js";
 import type { WebhookChange, WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
 import type { PingDriver } from "./ping-driver.js";
 import { WatchedFeeds } from "./watched-feeds.js";
-import { queueErrorLogger } from "@/src/redis/redis.js";
 
 /** The queue of webhook pings: one job per webhook, its id `ping-<webhook id>`. */
 export const WEBHOOK_QUEUE = "webhook-pings";

@@ -41,17 +41,23 @@ export const databaseUnavailable = () =>
 export const alwaysAvailable = (ping: () => Promise<void>): DatabaseHealth => ({
   assertAvailable: () => {},
   suspect: () => {},
-  check: (timeoutMs) => withTimeout(ping(), timeoutMs).then(
-    () => true,
-    () => false,
-  ),
+  check: (timeoutMs) =>
+    withTimeout(ping(), timeoutMs).then(
+      () => true,
+      () => false,
+    ),
   status: () => ({ available: true, outages: 0 }),
   close: () => {},
 });
 
 export function databaseHealth(options: DatabaseHealthOptions): DatabaseHealth {
-  const { ping, probeEveryMs = 250, probeTimeoutMs = 1_000, onOutage = () => {}, onRecovery = () => {} } =
-    options;
+  const {
+    ping,
+    probeEveryMs = 250,
+    probeTimeoutMs = 1_000,
+    onOutage = () => {},
+    onRecovery = () => {},
+  } = options;
   let available = true;
   let outages = 0;
   let probing: Promise<void> | undefined;
@@ -144,5 +150,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   const state = sqlState(error);
-  return state !== undefined && (state.startsWith("08") || ["57P01", "57P02", "57P03", "57014"].includes(state));
+  return (
+    state !== undefined && (state.startsWith("08") || ["57P01", "57P02", "57P03", "57014"].includes(state))
+  );
 }

@@ -61,7 +61,11 @@ const MIGRATION_LOCK = 7_253_911_004;
 
 /** The PostgreSQL options of the settings, with the breaker's transitions logged. */
 export function postgresOptionsFromEnv(
-  env: { DATABASE_POOL_SIZE: number; DATABASE_CONNECT_TIMEOUT_MS: number; DATABASE_STATEMENT_TIMEOUT_MS: number },
+  env: {
+    DATABASE_POOL_SIZE: number;
+    DATABASE_CONNECT_TIMEOUT_MS: number;
+    DATABASE_STATEMENT_TIMEOUT_MS: number;
+  },
   logger: { warn(object: object, message: string): void; info(message: string): void },
 ): Omit<Extract<DatabaseOptions, { driver: "postgres" }>, "driver" | "url"> {
   return {

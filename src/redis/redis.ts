@@ -107,7 +107,14 @@ export async function within(work: Promise<void>, ms: number, onLateError: (erro
   }
 }
 
-const CONNECTION_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND"]);
+const CONNECTION_ERRORS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+]);
 
 /**
  * An `error` listener for BullMQ queues and workers: their connection errors during an outage

@@ -6,7 +6,11 @@ import { createRedis, redisOutages } from "@/src/redis/redis.js";
 import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "@/src/services/rate-limiter.js";
 
 /** What /readyz reports about Redis: reachable or not, and whether rate limits are shared now. */
-export type RedisReport = { redis: "ok" | "unreachable"; rateLimits: "shared" | "per-instance"; redisOutages: number };
+export type RedisReport = {
+  redis: "ok" | "unreachable";
+  rateLimits: "shared" | "per-instance";
+  redisOutages: number;
+};
 
 /**
  * What differs between one instance and many: with REDIS_URL, cache invalidation and rate-limit

@@ -161,7 +161,10 @@ describe("PostgreSQL outage", {
       for (const outcome of during) {
         assert.equal(outcome.status, 503, JSON.stringify(outcome));
         assert.ok(outcome.retryAfter && Number(outcome.retryAfter) >= 1, JSON.stringify(outcome));
-        assert.ok(outcome.ended - outcome.started < 2_000, `a request took ${outcome.ended - outcome.started} ms`);
+        assert.ok(
+          outcome.ended - outcome.started < 2_000,
+          `a request took ${outcome.ended - outcome.started} ms`,
+        );
       }
       // Requests in flight when the database went away end as 503 too, never as 500.
       const caught = outcomes.filter((outcome) => outcome.started < cutAt && outcome.ended > cutAt);
@@ -184,7 +187,10 @@ describe("PostgreSQL outage", {
     let after: string | null = null;
     for (;;) {
       const page: {
-        visitors: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } };
+        visitors: {
+          edges: { node: { id: string } }[];
+          pageInfo: { endCursor: string | null; hasNextPage: boolean };
+        };
       } = await t.ok(
         "query($e: ID!, $after: String) { visitors(eventId: $e, after: $after, first: 100) { edges { node { id } } pageInfo { endCursor hasNextPage } } }",
         { e: event.id, after },

@@ -9,8 +9,8 @@ import { after, describe, it } from "node:test";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { FUNCTION_QUEUE } from "@/jobs/scheduler/bullmq-scheduler.js";
-import { functionCode } from "../support/factories.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
+import { functionCode } from "../support/factories.js";
 import { waitFor } from "../support/harness.js";
 
 // Issue 10, items 3 and 4: Redis is never on a request's critical path. With the deployment's
@@ -34,7 +34,8 @@ async function freePort(): Promise<number> {
 
 const processes = new Set<ChildProcess>();
 after(() => {
-  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of processes)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 /** A process with its output collected; `exited` resolves with its exit code. */
@@ -70,15 +71,20 @@ class PrivateRedis {
       "--bind",
       "127.0.0.1",
     ]);
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on("error", () => {});
     try {
       await waitFor(
         "redis-server to accept connections",
-        async () => probe.connect().then(
-          () => true,
-          () => false,
-        ),
+        async () =>
+          probe.connect().then(
+            () => true,
+            () => false,
+          ),
         10_000,
       );
     } finally {
@@ -195,7 +201,7 @@ describe("Redis outage", { timeout: 300_000 }, () => {
     const first = await Server.start(env);
     const token = (await first.ok<{ login: { token: string } }>(LOGIN, admin)).login.token;
     const { createApiKey } = await first.ok<{ createApiKey: { apiKey: { id: string }; secret: string } }>(
-      "mutation { createApiKey(input: { rateLimitPerMinute: 3, comments: \"limited\" }) { apiKey { id } secret } }",
+      'mutation { createApiKey(input: { rateLimitPerMinute: 3, comments: "limited" }) { apiKey { id } secret } }',
       {},
       token,
     );
@@ -247,7 +253,8 @@ describe("Redis outage", { timeout: 300_000 }, () => {
 
     // The key's limit still holds on this instance: 3 calls, then 429.
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await first.gql("{ events { id } }", {}, createApiKey.secret)).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await first.gql("{ events { id } }", {}, createApiKey.secret)).status);
     assert.deepEqual(statuses, [200, 200, 200, 429]);
 
     // /readyz: ready but degraded, naming Redis.
@@ -271,7 +278,11 @@ describe("Redis outage", { timeout: 300_000 }, () => {
     // A server started while Redis is down starts and serves.
     const second = await Server.start(env);
     const secondToken = (await second.ok<{ login: { token: string } }>(LOGIN, admin)).login.token;
-    const functions = await second.ok<{ functions: { id: string }[] }>("{ functions { id } }", {}, secondToken);
+    const functions = await second.ok<{ functions: { id: string }[] }>(
+      "{ functions { id } }",
+      {},
+      secondToken,
+    );
     assert.ok(functions.functions.some((fn) => fn.id === task.id));
 
     // Redis returns, empty: the schedules are registered again and the task runs, never overlapping.
@@ -289,7 +300,9 @@ describe("Redis outage", { timeout: 300_000 }, () => {
         "two scheduled runs of the task",
         async () => {
           const page = await second.ok<{
-            functionRuns: { nodes: { trigger: string; status: string; startedAt: string; finishedAt: string | null }[] };
+            functionRuns: {
+              nodes: { trigger: string; status: string; startedAt: string; finishedAt: string | null }[];
+            };
           }>(
             "query($id: ID!) { functionRuns(functionId: $id, first: 100) { nodes { trigger status startedAt finishedAt } } }",
             { id: task.id },
