@@ -56,19 +56,20 @@ export async function createTaskScheduler(deps: SchedulerDeps): Promise<TaskSche
     behind = false;
     reconcileInBackground();
   });
+  const closeQueue = async () => {
+    await scheduler.close();
+    await worker?.close();
+  };
   const close = async () => {
+    if (connection.status === "ready") {
+      // Runs in progress finish first (bounded by SHUTDOWN_TIMEOUT_MS, as before).
+      await closeQueue();
+      await connection.quit().catch(() => connection.disconnect());
+      return;
+    }
     // Without Redis nothing can be handed back to it: drop the connection so nothing waits for it.
-    if (connection.status !== "ready") connection.disconnect();
-    await within(
-      (async () => {
-        await scheduler.close();
-        await worker?.close();
-      })(),
-      CLOSE_WITHOUT_REDIS_MS,
-      () => {},
-    );
-    if (connection.status === "ready") await connection.quit().catch(() => connection.disconnect());
-    else connection.disconnect();
+    connection.disconnect();
+    await within(closeQueue(), CLOSE_WITHOUT_REDIS_MS, () => {});
   };
   if (await whenReady(connection, START_WAIT_MS)) {
     try {
@@ -88,11 +89,13 @@ export async function createTaskScheduler(deps: SchedulerDeps): Promise<TaskSche
         behind = true;
         return;
       }
-      // A change answers within a second even if Redis goes away meanwhile; the sync goes on.
-      await within(scheduler.sync(functionId), SYNC_WAIT_MS, (error) => {
+      // The change is stored whatever happens here: a failed sync is caught up later, and a change
+      // answers within a second even if Redis goes away meanwhile (the sync goes on).
+      const syncing = scheduler.sync(functionId).catch((error) => {
         behind = true;
         logger.warn({ err: error, functionId }, "task schedule not synced; catching up when Redis is back");
       });
+      await within(syncing, SYNC_WAIT_MS, () => {});
     },
     close,
   };

@@ -54,11 +54,14 @@ export async function createDeliveryEngine(deps: DeliveryEngineDeps): Promise<De
     logger,
   });
   const close = async () => {
+    if (connection.status === "ready") {
+      await engine.close();
+      await connection.quit().catch(() => connection.disconnect());
+      return;
+    }
     // Without Redis nothing can be handed back to it: drop the connection so nothing waits for it.
-    if (connection.status !== "ready") connection.disconnect();
+    connection.disconnect();
     await within(engine.close(), CLOSE_WITHOUT_REDIS_MS, () => {});
-    if (connection.status === "ready") await connection.quit().catch(() => connection.disconnect());
-    else connection.disconnect();
   };
   if (await whenReady(connection, START_WAIT_MS)) {
     try {

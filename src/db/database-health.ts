@@ -23,7 +23,10 @@ export type DatabaseHealthOptions = {
   /** A trivial query; rejects when the database cannot be reached. */
   ping(): Promise<void>;
   probeEveryMs?: number;
-  /** A probe slower than this counts as failed. */
+  /**
+   * A probe slower than this counts as an outage (a server that accepts connections but never
+   * answers); long enough that a busy pool is not mistaken for one.
+   */
   probeTimeoutMs?: number;
   onOutage?: (error: unknown) => void;
   onRecovery?: () => void;
@@ -54,7 +57,7 @@ export function databaseHealth(options: DatabaseHealthOptions): DatabaseHealth {
   const {
     ping,
     probeEveryMs = 250,
-    probeTimeoutMs = 1_000,
+    probeTimeoutMs = 5_000,
     onOutage = () => {},
     onRecovery = () => {},
   } = options;
@@ -74,6 +77,9 @@ export function databaseHealth(options: DatabaseHealthOptions): DatabaseHealth {
         },
         (error: unknown) => {
           if (closed) return;
+          // A query that failed for another reason is no outage; once open, only a success closes.
+          const outage = isDatabaseUnavailable(error) || error instanceof ProbeTimeout;
+          if (available && !outage) return;
           if (available) {
             available = false;
             outages++;
@@ -102,8 +108,8 @@ export function databaseHealth(options: DatabaseHealthOptions): DatabaseHealth {
       if (!available) return false;
       return withTimeout(ping(), timeoutMs).then(
         () => true,
-        () => {
-          void probe();
+        (error: unknown) => {
+          if (isDatabaseUnavailable(error) && !closed) void probe();
           return false;
         },
       );
@@ -116,10 +122,12 @@ export function databaseHealth(options: DatabaseHealthOptions): DatabaseHealth {
   };
 }
 
+class ProbeTimeout extends Error {}
+
 function withTimeout(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new ProbeTimeout(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -48,7 +48,9 @@ export function createHttpApp(options: {
     pinoHttp({
       logger,
       genReqId: requestId,
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
+      // A 503 is an outage already logged once where it is detected, not an error per request.
+      customLogLevel: (_req, res, error) =>
+        error || (res.statusCode >= 500 && res.statusCode !== 503) ? "error" : "info",
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
     }),
   );

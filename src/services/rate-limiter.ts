@@ -36,6 +36,7 @@ type KeyState = { minute: number; known: number; pending: number; inFlight: numb
 /** The local counters both limiters admit on; `changed` hears of every admitted call and release. */
 function localCounters(changed: (keyId: string) => void = () => {}) {
   const keys = new Map<string, KeyState>();
+  let pruned = 0;
   const current = (keyId: string, minute: number): KeyState => {
     let state = keys.get(keyId);
     if (!state) {
@@ -68,8 +69,10 @@ function localCounters(changed: (keyId: string) => void = () => {}) {
         changed(keyId);
       };
     },
-    /** Drops keys with nothing in flight whose minute is over. */
+    /** Drops keys with nothing in flight whose minute is over (a pass per minute at most). */
     prune(minute: number) {
+      if (minute === pruned) return;
+      pruned = minute;
       for (const [keyId, state] of keys) {
         if (state.minute < minute && state.inFlight === 0) keys.delete(keyId);
       }
