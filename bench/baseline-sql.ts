@@ -20,7 +20,7 @@ function statement(query: { sql: string; params: unknown[] }, names: Map<unknown
   const fixed = query.params as ParamValue[];
   return {
     text: query.sql,
-    params: (values) => positions.map((name, index) => (name ? values[name]! : fixed[index]!)),
+    params: (values) => positions.map((name, index) => (name ? values[name] : fixed[index])),
   };
 }
 

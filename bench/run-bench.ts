@@ -14,6 +14,7 @@ import {
 } from "./support/bench-report.js";
 import { parseOptions, positiveNumber } from "./support/cli-options.js";
 import { login } from "./support/graphql-client.js";
+import { must } from "./support/must.js";
 import {
   cleanUpOnExit,
   freePort,
@@ -180,7 +181,7 @@ async function main() {
       logFile: join(RESULTS_DIR, `${stamp}-postgraphile.log`),
       readyProbe: graphqlAnswers,
     });
-    onCleanup(() => peer!.stop());
+    onCleanup(() => must(peer, "peer").stop());
     log(`bench: PostGraphile ${POSTGRAPHILE_VERSION} (pid ${peer.pid}) ready at ${peer.url}`);
     peerAgreement = await checkPeerAgreement({
       appUrl: app.url,

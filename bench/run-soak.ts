@@ -10,6 +10,7 @@ import { appEnvironment, createBenchInfrastructure } from "./support/bench-infra
 import { formatMachine, machineInfo } from "./support/bench-report.js";
 import { parseOptions, positiveNumber } from "./support/cli-options.js";
 import { createApiKey, createEndpointFunction, graphql, login } from "./support/graphql-client.js";
+import { must } from "./support/must.js";
 import {
   cleanUpOnExit,
   freePort,
@@ -168,9 +169,9 @@ async function main(): Promise<boolean> {
     log(`soak: ${name} (pid ${child.pid}) ready at ${child.url}`);
   }
   const instances = children.map((child) => new SoakInstance(child.name, child.url));
-  const adminToken = await login(children[0]!.url, ADMIN.email, ADMIN.password);
+  const adminToken = await login(children[0].url, ADMIN.email, ADMIN.password);
   const context: SoakContext = {
-    ...(await setUp(children[0]!.url, adminToken)),
+    ...(await setUp(children[0].url, adminToken)),
     instances,
     ledger: new SoakLedger(),
     counts: {},
@@ -240,11 +241,11 @@ async function main(): Promise<boolean> {
   });
   checks.push(await verifyReadable(instances, context.key, context.ledger));
   const eventIds = context.events.map((event) => event.id);
-  checks.push(await verifyGraphqlFeed(instances[0]!, context.key, eventIds, context.ledger));
-  checks.push(await verifyRestFeed(instances[1]!, context.key, eventIds, context.ledger));
+  checks.push(await verifyGraphqlFeed(instances[0], context.key, eventIds, context.ledger));
+  checks.push(await verifyRestFeed(instances[1], context.key, eventIds, context.ledger));
   children.forEach((child, index) => {
-    const warm = warmMemory[index]!;
-    const final = finalMemory[index]!;
+    const warm = warmMemory[index];
+    const final = finalMemory[index];
     const growth = (final.rss - warm.rss) / warm.rss;
     checks.push({
       name: `memory growth of ${child.name} (RSS after a full GC, warm-up -> end)`,
@@ -278,7 +279,11 @@ async function main(): Promise<boolean> {
       ),
       ...checks
         .filter((check) => !check.pass && check.details?.length)
-        .flatMap((check) => ["", `${check.name}:`, ...check.details!.map((line) => `  ${line}`)]),
+        .flatMap((check) => [
+          "",
+          `${check.name}:`,
+          ...must(check.details, "check.details").map((line) => `  ${line}`),
+        ]),
       "",
     ].join("\n"),
   );

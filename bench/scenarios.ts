@@ -64,13 +64,13 @@ export function buildScenarios(
   // Below 10,000 visitors some events get no batch of their own.
   const events = seed.events.filter((event) => event.visitorIds.length > 0);
   const anyVisitor = () => {
-    const event = events[random(events.length)]!;
-    return { eventId: event.id, id: event.visitorIds[random(event.visitorIds.length)]! };
+    const event = events[random(events.length)];
+    return { eventId: event.id, id: event.visitorIds[random(event.visitorIds.length)] };
   };
   const anyPage = () => {
-    const event = events[random(events.length)]!;
+    const event = events[random(events.length)];
     const last = Math.max(1, event.revisions.length - 100);
-    return { eventId: event.id, fromRevision: event.revisions[random(last)]! };
+    return { eventId: event.id, fromRevision: event.revisions[random(last)] };
   };
   const keyAuth = { authorization: `Bearer ${seed.loadKey.secret}` };
   const functionAuth = { authorization: `Bearer ${seed.functionKey.secret}` };

@@ -165,7 +165,7 @@ async function importVisitors(
   const baselineTimes: number[] = [];
   let rows = 0;
   for (let batch = 0; batch < batches; batch++) {
-    const event = events[batch % events.length]!;
+    const event = events[batch % events.length];
     const size = Math.min(BATCH_SIZE, options.visitors - rows);
     const inputs = batchInputs(rows, event.typeIds, size);
     const started = performance.now();

@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler, type Router } from "express";
+import express, { type Request, type RequestHandler, type Response, type Router } from "express";
 import type { Actor } from "@/src/auth/actor.js";
 import { refuseInvalidUtf8 } from "@/src/http/body-checks.js";
 import type { RestPort } from "@/src/http/rest-port.js";
@@ -12,7 +12,11 @@ export type CompatDeps = {
 };
 
 /** The whole request as the REST port takes it; the body is read only if the route asks, after authentication. */
-function restRequest(req: Request, readText: RequestHandler): Parameters<RestPort["dispatch"]>[0] {
+function restRequest(
+  req: Request,
+  res: Response,
+  readText: RequestHandler,
+): Parameters<RestPort["dispatch"]>[0] {
   return {
     method: req.method,
     url: req.originalUrl,
@@ -24,7 +28,7 @@ function restRequest(req: Request, readText: RequestHandler): Parameters<RestPor
     ),
     body: () =>
       new Promise<string>((resolve, reject) => {
-        readText(req, req.res!, (error?: unknown) => {
+        readText(req, res, (error?: unknown) => {
           if (error) reject(error);
           else resolve(typeof req.body === "string" ? req.body : "");
         });
@@ -54,7 +58,7 @@ export function createCompatRouter(deps: CompatDeps): Router {
     res.json(dispatcher.openApi.v2);
   });
   router.use(async (req, res, next) => {
-    const answered = await dispatcher.dispatch(restRequest(req, readText), {
+    const answered = await dispatcher.dispatch(restRequest(req, res, readText), {
       authenticate: () => deps.authenticate(req),
       requestId: String(req.id),
       log: req.log,

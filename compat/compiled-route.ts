@@ -71,6 +71,23 @@ function pathPattern(path: string): { pattern: RegExp; pathParams: string[] } {
 }
 
 /**
+ * The shape of a result whose object field `name` is answered in its place, the field's siblings
+ * after its own fields; the record is that field's type (a webhook, not the created-webhook wrapper).
+ */
+function spreadShape(
+  shape: Extract<OutputShape, { kind: "object" }>,
+  name: string,
+): { record: GraphQLObjectType; shape: OutputShape } | undefined {
+  const inner = shape.fields.find((field) => field.key === name);
+  if (inner?.shape.kind !== "object") return undefined;
+  const siblings = shape.fields.filter((field) => field !== inner);
+  return {
+    record: inner.shape.type,
+    shape: { kind: "object", type: shape.type, fields: [...inner.shape.fields, ...siblings] },
+  };
+}
+
+/**
  * Parses and validates every route's document of a family once, and reads from the schema what
  * REST needs to know about it. An invalid document is a programming error: this throws, naming it.
  */
@@ -112,7 +129,14 @@ export function compileRoutes(schema: GraphQLSchema, family: RestFamily): Compil
     if (recordShape.kind !== "object") {
       throw new GraphQLError(`REST operation ${route.operation} has no record type`);
     }
-    const record = recordShape.type;
+    let record = recordShape.type;
+    if (route.spread) {
+      const spread = spreadShape(recordShape, route.spread);
+      if (!spread)
+        throw new GraphQLError(`REST operation ${route.operation} selects no object ${route.spread}`);
+      ({ record, shape: resultShape } = spread);
+      recordShape = resultShape;
+    }
     const element = recordName(dialect, record.name);
     const inputType = route.body ? variableType(schema, operation, "input") : undefined;
     return {

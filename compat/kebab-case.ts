@@ -27,7 +27,7 @@ const IRREGULAR_SINGULAR: Readonly<Record<string, string>> = { staff: "member" }
 
 /** The element name of one item of a list element: `answers` -> `answer`, `staff` -> `member`. */
 export function singular(plural: string): string {
-  if (Object.hasOwn(IRREGULAR_SINGULAR, plural)) return IRREGULAR_SINGULAR[plural]!;
+  if (Object.hasOwn(IRREGULAR_SINGULAR, plural)) return IRREGULAR_SINGULAR[plural];
   return plural.endsWith("s") ? plural.slice(0, -1) : `${plural}-item`;
 }
 

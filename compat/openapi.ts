@@ -66,6 +66,7 @@ class Schemas {
     if (shape.kind === "leaf") return this.leaf(shape.type, false);
     const { type } = shape;
     if (!this.components[type.name]) {
+      // A placeholder first: a type that reaches itself again (a cycle) gets a $ref, not endless recursion.
       this.components[type.name] = {};
       const properties: Record<string, Json> = {};
       const required: string[] = [];
@@ -94,6 +95,7 @@ class Schemas {
     if (isListType(nullable)) return this.wrapList(name, this.input(nullable.ofType, singular(name)));
     if (!isInputObjectType(nullable)) return this.leaf(nullable, true);
     if (!this.components[nullable.name]) {
+      // The placeholder is not dead: it stops the recursion when an input type contains itself.
       this.components[nullable.name] = {};
       this.components[nullable.name] = this.inputObject(nullable);
     }
@@ -125,7 +127,7 @@ function queryParameter(name: QueryParam, route: CompiledRoute): Json {
   const { dialect } = route;
   const spelled = (value: string) => dialect.enumToRest(value);
   const groups = Object.keys(dialect.stateGroups).map(
-    (group) => `\`${group}\` means ${dialect.stateGroups[group]!.map(spelled).join(", ")}`,
+    (group) => `\`${group}\` means ${dialect.stateGroups[group].map(spelled).join(", ")}`,
   );
   const parameters: Record<QueryParam, Json> = {
     fromRevision: {
@@ -151,6 +153,13 @@ function queryParameter(name: QueryParam, route: CompiledRoute): Json {
     },
     showDeleted: { description: "Include tombstones", schema: { type: "boolean", default: true } },
     reference: { description: "Only records with exactly this reference", schema: { type: "string" } },
+    webhookId: {
+      description:
+        "Only what this webhook's ping covers: its records changed after its delivered revision, up to the " +
+        "revision the ping covers (the latest when none is in flight). Pull this, then answer the ping 2xx. " +
+        "Another event's webhook is 404.",
+      schema: { type: "string" },
+    },
   };
   return { name, in: "query", ...parameters[name] };
 }
@@ -299,7 +308,8 @@ export function openApiDocument(families: { dialect: RestDialect; routes: Compil
             ...schemas.output(route.resultShape, route.element),
             ...(dialect.format === "xml" && { xml: { name: route.element } }),
           };
-      const body = route.input && {
+      const { input } = route;
+      const body = input && {
         required: true,
         content: Object.fromEntries(
           BODY_TYPES[dialect.format]
@@ -308,7 +318,7 @@ export function openApiDocument(families: { dialect: RestDialect; routes: Compil
               type,
               {
                 schema: {
-                  ...schemas.input(route.input!.type, route.element),
+                  ...schemas.input(input.type, route.element),
                   ...(dialect.format === "xml" && { xml: { name: route.element } }),
                 },
               },

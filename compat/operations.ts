@@ -27,6 +27,10 @@ const REGISTRATION_TYPE = "id eventId name kind reference";
 
 const EXPO = `${EVENT} revision`;
 
+// SPEC section 10's webhook; the secret only in what creating one answers.
+const WEBHOOK = `id eventId type url enabled state errorCount deliveredRevision coveredRevision
+  nextAttemptAt lastSentAt lastStatus lastError createdAt updatedAt`;
+
 // Visit v2's registration type: no event id, its level instead; `type` for the kind.
 const V2_REGISTRATION_TYPE = "id name reference level type: kind";
 
@@ -85,6 +89,16 @@ export const OPERATIONS = {
     updatePartner(eventId: $expoId, id: $partnerId, input: $input) { ${PARTNER} } }`,
   V2DeletePartner: `mutation V2DeletePartner($expoId: ID!, $partnerId: ID!) {
     deletePartner(eventId: $expoId, id: $partnerId) { id } }`,
+
+  V2Webhooks: `query V2Webhooks($expoId: ID!) { webhooks(eventId: $expoId) { ${WEBHOOK} } }`,
+  V2Webhook: `query V2Webhook($expoId: ID!, $webhookId: ID!) {
+    webhook(eventId: $expoId, id: $webhookId) { ${WEBHOOK} } }`,
+  V2CreateWebhook: `mutation V2CreateWebhook($expoId: ID!, $input: CreateWebhookInput!) {
+    createWebhook(eventId: $expoId, input: $input) { webhook { ${WEBHOOK} } secret } }`,
+  V2UpdateWebhook: `mutation V2UpdateWebhook($expoId: ID!, $webhookId: ID!, $input: UpdateWebhookInput!) {
+    updateWebhook(eventId: $expoId, id: $webhookId, input: $input) { ${WEBHOOK} } }`,
+  V2DeleteWebhook: `mutation V2DeleteWebhook($expoId: ID!, $webhookId: ID!) {
+    deleteWebhook(eventId: $expoId, id: $webhookId) { id } }`,
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;

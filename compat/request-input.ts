@@ -19,6 +19,7 @@ type Filter = {
   contactReference?: string;
   showDeleted?: boolean;
   reference?: string;
+  webhookId?: string;
 };
 
 // A repeated comma-list parameter is one longer list; a repeated single value is ambiguous.
@@ -99,7 +100,7 @@ export function queryVariables(route: CompiledRoute, query: QueryValues): Record
     const reader = { dialect, errors: [] as FieldError[] };
     const values = commaList(states).flatMap((state): unknown[] =>
       Object.hasOwn(dialect.stateGroups, state)
-        ? [...dialect.stateGroups[state]!]
+        ? [...dialect.stateGroups[state]]
         : [readEnum(state, stateType, "registrationStates", reader)],
     );
     const groups = Object.keys(dialect.stateGroups);
@@ -115,6 +116,11 @@ export function queryVariables(route: CompiledRoute, query: QueryValues): Record
   if (contactReference !== undefined) filter.contactReference = contactReference;
   const reference = take("reference");
   if (reference !== undefined) filter.reference = reference;
+  const webhookId = take("webhookId");
+  if (webhookId !== undefined) {
+    if (webhookId !== "") filter.webhookId = webhookId;
+    else errors.push({ field: "webhookId", message: "must be a webhook id" });
+  }
   const showDeleted = take("showDeleted");
   if (showDeleted !== undefined) {
     if (showDeleted === "true" || showDeleted === "false") filter.showDeleted = showDeleted === "true";
@@ -126,7 +132,8 @@ export function queryVariables(route: CompiledRoute, query: QueryValues): Record
 
 /** The request body as the operation's `$input`: 400 when it cannot be read, 422 listing every bad field. */
 export function bodyInput(route: CompiledRoute, text: string): Record<string, unknown> {
-  const input = route.input!;
+  const { input } = route;
+  if (!input) throw new Error(`${route.method} ${route.element} takes no body`);
   let body: unknown;
   if (route.dialect.format === "json") {
     if (jsonNestingExceeds(text, MAX_BODY_DEPTH)) {

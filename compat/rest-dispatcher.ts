@@ -30,7 +30,7 @@ const CONTENT_TYPES = { json: "application/json; charset=utf-8", xml: "applicati
 
 /** Whether a Content-Type header names one of `accepted` (`application/*+json` matches any `+json`). */
 function mediaTypeMatches(header: string | undefined, accepted: readonly string[]): boolean {
-  const [type, subtype] = (header ?? "").split(";")[0]!.trim().toLowerCase().split("/");
+  const [type, subtype] = (header ?? "").split(";")[0].trim().toLowerCase().split("/");
   if (!type || !subtype) return false;
   return accepted.some((pattern) => {
     const [patternType, patternSubtype] = pattern.split("/") as [string, string];
@@ -50,6 +50,12 @@ function queryValues(url: URL): QueryValues {
       existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   return query;
+}
+
+/** A result with its object field `name` in its place (see CompatRoute.spread). */
+function spread(result: Record<string, unknown>, name: string): Record<string, unknown> {
+  const { [name]: inner, ...siblings } = result;
+  return { ...(inner as Record<string, unknown>), ...siblings };
 }
 
 function decodeSegment(segment: string): string {
@@ -141,9 +147,12 @@ export class RestDispatcher implements RestPort {
 
     // Credentials first: nobody gets a query or body read without them.
     const actor = requireOrganisation(await caller.authenticate());
-    const segments = route.pattern.exec(path)!.slice(1);
+    // Matches: the route was chosen because its pattern did.
+    const match = route.pattern.exec(path);
+    if (!match) throw new Error(`${route.method} ${route.pattern} does not match ${path}`);
+    const segments = match.slice(1);
     const variables: Record<string, unknown> = Object.fromEntries(
-      route.pathParams.map((name, index) => [name, decodeSegment(segments[index]!)]),
+      route.pathParams.map((name, index) => [name, decodeSegment(segments[index])]),
     );
     Object.assign(variables, queryVariables(route, queryValues(url)));
     if (route.input) variables.input = bodyInput(route, await this.readBody(route, request));
@@ -161,8 +170,9 @@ export class RestDispatcher implements RestPort {
     }
     if (route.status === 204) return { status: 204, headers: {}, body: "" };
 
-    const data = outcome.data?.[route.result] as Record<string, unknown> | undefined;
-    if (data === undefined) throw new Error(`${route.operation} returned no ${route.result}`);
+    const result = outcome.data?.[route.result] as Record<string, unknown> | undefined;
+    if (result === undefined) throw new Error(`${route.operation} returned no ${route.result}`);
+    const data = route.spread ? spread(result, route.spread) : result;
     const records = route.connection ? (data.edges as { node: unknown }[]).map((edge) => edge.node) : data;
     const rest = toRest(records, route.resultShape, dialect) ?? {};
     const headers: Record<string, string> = { "content-type": CONTENT_TYPES[dialect.format] };

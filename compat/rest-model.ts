@@ -246,11 +246,11 @@ function readObject(
     seen.add(name);
     if (canonical && Object.hasOwn(fields, name)) {
       const recordType = Object.hasOwn(recordFields, name)
-        ? getNamedType(recordFields[name]!.type)
+        ? getNamedType(recordFields[name].type)
         : undefined;
       const result = read(
         child,
-        fields[name]!.type,
+        fields[name].type,
         isObjectType(recordType) ? recordType : undefined,
         fieldPath,
         reader,

@@ -21,6 +21,8 @@ export const QUERY_PARAMS = [
   "contactReference",
   "showDeleted",
   "reference",
+  /** Only what the webhook's ping covers (SPEC section 10). */
+  "webhookId",
 ] as const;
 export type QueryParam = (typeof QUERY_PARAMS)[number];
 
@@ -37,6 +39,11 @@ export type CompatRoute = {
   params?: readonly QueryParam[];
   /** Visit parameters this server does not support: refused by name where unknown ones are (v2). */
   unsupportedParams?: readonly string[];
+  /**
+   * An object field of the result answered in its place, its siblings after its own fields:
+   * `createWebhook { webhook {...} secret }` answers one webhook with its secret.
+   */
+  spread?: string;
   /** The body is the operation's `$input`. */
   body?: true;
   status: 200 | 201 | 204;
@@ -48,6 +55,7 @@ const VISITOR_LIST_PARAMS = [
   "registrationStates",
   "registrationTypes",
   "showDeleted",
+  "webhookId",
 ] as const satisfies readonly QueryParam[];
 // Partners have no registration state.
 const PARTNER_LIST_PARAMS = VISITOR_LIST_PARAMS.filter((param) => param !== "registrationStates");
@@ -175,6 +183,7 @@ const V2_VISITOR_PARAMS = [
   "registrationTypes",
   "contactReference",
   "showDeleted",
+  "webhookId",
 ] as const satisfies readonly QueryParam[];
 const V2_PARTNER_PARAMS = [
   "fromRevision",
@@ -183,11 +192,12 @@ const V2_PARTNER_PARAMS = [
   "registrationTypes",
   "contactReference",
   "showDeleted",
+  "webhookId",
 ] as const satisfies readonly QueryParam[];
 // Visit filters by its own contact ids, which this server does not have.
 const V2_UNSUPPORTED = ["contactId"];
 
-/** SPEC section 9 (webhooks aside), route by route, under `/create/v2`. */
+/** SPEC section 9, route by route, under `/create/v2`. */
 export const V2_ROUTES: readonly CompatRoute[] = [
   {
     method: "GET",
@@ -302,6 +312,49 @@ export const V2_ROUTES: readonly CompatRoute[] = [
     summary: "Delete a partner (it stays as a tombstone)",
     operation: "V2DeletePartner",
     result: "deletePartner",
+    status: 204,
+  },
+  {
+    method: "GET",
+    path: "/webhooks/:expoId",
+    summary: "The expo's webhooks (an API key in the expo's scope may manage them, a read-only one too)",
+    operation: "V2Webhooks",
+    result: "webhooks",
+    status: 200,
+  },
+  {
+    method: "POST",
+    path: "/webhooks/:expoId",
+    summary: "Create a webhook: it reports changes made after now; the signing secret is in this answer only",
+    operation: "V2CreateWebhook",
+    result: "createWebhook",
+    spread: "webhook",
+    body: true,
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/webhooks/:expoId/:webhookId",
+    summary: "A webhook and where its delivery stands",
+    operation: "V2Webhook",
+    result: "webhook",
+    status: 200,
+  },
+  {
+    method: "PUT",
+    path: "/webhooks/:expoId/:webhookId",
+    summary: "Update a webhook: fields left out keep their value; `state: wait` resets it after an error",
+    operation: "V2UpdateWebhook",
+    result: "updateWebhook",
+    body: true,
+    status: 200,
+  },
+  {
+    method: "DELETE",
+    path: "/webhooks/:expoId/:webhookId",
+    summary: "Delete a webhook",
+    operation: "V2DeleteWebhook",
+    result: "deleteWebhook",
     status: 204,
   },
 ];

@@ -34,7 +34,7 @@ const isXmlChar = (code: number) =>
 function decodeReferences(text: string): string {
   return text.replace(/&([^;&<]{0,40})(;?)/g, (whole, name: string, semicolon: string) => {
     if (!semicolon) throw badBody("Malformed XML: a bare & must be written as &amp;");
-    if (Object.hasOwn(PREDEFINED_ENTITIES, name)) return PREDEFINED_ENTITIES[name]!;
+    if (Object.hasOwn(PREDEFINED_ENTITIES, name)) return PREDEFINED_ENTITIES[name];
     const numeric = /^#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))$/.exec(name);
     if (!numeric) throw badBody(`Malformed XML: undefined entity ${whole}`);
     const code = numeric[1] !== undefined ? Number.parseInt(numeric[1], 16) : Number(numeric[2]);

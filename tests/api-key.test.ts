@@ -383,14 +383,14 @@ describe("audit log", () => {
     );
     assert.ok(entries.every((entry) => entry.apiKeyId === apiKey.id));
     const [deleted, enabled, disabled, updated, creation] = entries;
-    assert.deepEqual(updated!.changes, {
+    assert.deepEqual(updated.changes, {
       comments: { from: "audit me", to: "audited" },
       canWrite: { from: false, to: true },
     });
-    assert.deepEqual(disabled!.changes, { state: { from: "ACTIVE", to: "DISABLED" } });
-    assert.deepEqual(enabled!.changes, { state: { from: "DISABLED", to: "ACTIVE" } });
-    assert.deepEqual(creation!.changes.comments, { from: null, to: "audit me" });
-    assert.deepEqual(creation!.changes.allowedIps, { from: null, to: ["127.0.0.1"] });
+    assert.deepEqual(disabled.changes, { state: { from: "ACTIVE", to: "DISABLED" } });
+    assert.deepEqual(enabled.changes, { state: { from: "DISABLED", to: "ACTIVE" } });
+    assert.deepEqual(creation.changes.comments, { from: null, to: "audit me" });
+    assert.deepEqual(creation.changes.allowedIps, { from: null, to: ["127.0.0.1"] });
     assert.ok(deleted);
     // Newest first.
     const times = entries.map((entry) => Date.parse(entry.at));

@@ -26,7 +26,7 @@ async function consolePage(path = "/console") {
 }
 
 /** Every src and href of the page. */
-const resources = (html: string) => [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((match) => match[1]!);
+const resources = (html: string) => [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((match) => match[1]);
 
 describe("the console's files", () => {
   it("redirects / to /console", async () => {

@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 /**
  * One renderer builds every error body (src/errors/error-render.ts): GraphQL's `errors` entry,
  * problem+json and the XML error document carry the same content, and the REST layer reads a
@@ -157,7 +158,7 @@ describe("one shape on every surface", () => {
     const json = await rest(t, "GET", `/json/visitors/${eventId}/nosuchvisitor`);
     const xml = await rest(t, "GET", `/xml/visitors/${eventId}/nosuchvisitor`);
     assert.deepEqual([graphql.status, json.status, xml.status], [404, 404, 404]);
-    const message = graphql.errors![0]!.message;
+    const message = must(graphql.errors, "graphql.errors")[0].message;
     assert.equal(JSON.parse(json.text).detail, message);
     assert.match(xml.text, new RegExp(`<detail>${message}</detail>`));
   });
@@ -185,7 +186,7 @@ describe("one shape on every surface", () => {
       ...((await response.json()) as object),
     };
     assert.deepEqual([result.status, failure(result).code], [400, "BAD_REQUEST"]);
-    assert.match(result.errors![0]!.message, /Unknown operation named "B"/);
+    assert.match(must(result.errors, "result.errors")[0].message, /Unknown operation named "B"/);
   });
 
   it("tells a client that sends only a persisted-query hash that persisted queries are not supported", async () => {

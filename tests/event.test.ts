@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -271,7 +272,10 @@ describe("events", () => {
         revisions,
         "revision order",
       );
-      const start = all.find((event) => event.id === made[0]!.id)!.revision;
+      const start = must(
+        all.find((event) => event.id === made[0].id),
+        "the first created event in the list",
+      ).revision;
       const seen: string[] = [];
       let from = start;
       for (;;) {
@@ -279,7 +283,7 @@ describe("events", () => {
         if (next.length === 0) break;
         assert.ok(next.length <= 2);
         seen.push(...next.map((event) => event.id));
-        from = next.at(-1)!.revision + 1;
+        from = must(next.at(-1), "next.at(-1)").revision + 1;
       }
       assert.deepEqual(
         seen.filter((id) => made.some((event) => event.id === id)),
@@ -288,7 +292,7 @@ describe("events", () => {
       const referenced = await page({ filter: { reference } });
       assert.deepEqual(
         referenced.map((event) => event.id),
-        [made[0]!.id, made[2]!.id, made[4]!.id],
+        [made[0].id, made[2].id, made[4].id],
       );
     });
 

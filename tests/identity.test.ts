@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -50,7 +51,7 @@ describe("identity", () => {
         login: { token: string; expiresAt: string; user: { email: string; roles: string[] } };
       }>(LOGIN, { email: t.admin.email, password: t.admin.password }, { as: null });
       assert.equal(result.status, 200);
-      const session = result.data!.login;
+      const session = must(result.data, "result.data").login;
       assert.match(session.token, /^vs_[A-Za-z0-9_-]{40,}$/);
       assert.ok(new Date(session.expiresAt).getTime() > Date.now());
       assert.deepEqual(session.user.roles, ["ADMIN"]);
@@ -258,11 +259,11 @@ describe("identity", () => {
       );
       const resetAdmin = await t.gql(
         UPDATE_USER,
-        { id: admins[0]!.id, input: { password: "taken-over-1" } },
+        { id: admins[0].id, input: { password: "taken-over-1" } },
         { as: token },
       );
       assert.deepEqual([resetAdmin.status, failure(resetAdmin).reason], [403, "MISSING_ROLE"]);
-      const removeAdmin = await t.gql(DELETE_USER, { id: admins[0]!.id }, { as: token });
+      const removeAdmin = await t.gql(DELETE_USER, { id: admins[0].id }, { as: token });
       assert.deepEqual([removeAdmin.status, failure(removeAdmin).reason], [403, "MISSING_ROLE"]);
       const granted = await t.ok<{ updateUser: UserData }>(UPDATE_USER, {
         id: manager.id,

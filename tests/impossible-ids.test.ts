@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 /**
  * An id no record can have (holding a NUL, or longer than any id) is an unknown id on every surface:
  * 404 / NOT_FOUND, answered without asking the database (issue 9). A NUL in a list filter is not an
@@ -108,12 +109,13 @@ describe("impossible ids in GraphQL", () => {
         [DELETE, { e: eventId, id }],
         ["query($id: ID!) { event(id: $id) { id } }", { id }],
       ] as const) {
-        let result: GqlResult | undefined;
+        let answered: GqlResult | undefined;
         const statements = await statementsOf(async () => {
-          result = await t.gql(query, variables);
+          answered = await t.gql(query, variables);
         });
-        assert.deepEqual([result!.status, failure(result!).code], [404, "NOT_FOUND"], JSON.stringify(result));
-        assert.equal(result!.errors![0]!.path?.length, 1);
+        const result = must(answered, "the query's result");
+        assert.deepEqual([result.status, failure(result).code], [404, "NOT_FOUND"], JSON.stringify(result));
+        assert.equal(must(result.errors, "result.errors")[0].path?.length, 1);
         assert.equal(statements, authentication, query);
       }
     }

@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -110,23 +111,27 @@ class ServerProcess {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      this.stdout += chunk;
-      this.buffer += chunk;
-      const lines = this.buffer.split("\n");
-      this.buffer = lines.pop()!;
-      for (const line of lines.filter((text) => text.trim() !== "")) {
-        try {
-          this.lines.push(JSON.parse(line) as LogLine);
-        } catch {
-          this.notJson.push(line);
+    must(this.child.stdout, "this.child.stdout")
+      .setEncoding("utf8")
+      .on("data", (chunk: string) => {
+        this.stdout += chunk;
+        this.buffer += chunk;
+        const lines = this.buffer.split("\n");
+        this.buffer = must(lines.pop(), "lines.pop()");
+        for (const line of lines.filter((text) => text.trim() !== "")) {
+          try {
+            this.lines.push(JSON.parse(line) as LogLine);
+          } catch {
+            this.notJson.push(line);
+          }
         }
-      }
-      this.notify();
-    });
-    this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-      this.stderr += chunk;
-    });
+        this.notify();
+      });
+    must(this.child.stderr, "this.child.stderr")
+      .setEncoding("utf8")
+      .on("data", (chunk: string) => {
+        this.stderr += chunk;
+      });
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
         this.notify();

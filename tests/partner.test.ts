@@ -51,17 +51,17 @@ for (const ops of [operations("visitor"), operations("partner")]) {
   const create = async (eventId: string, input: Record<string, unknown> = {}): Promise<Row> =>
     (await t.ok<Record<string, Row>>(ops.create, { eventId, input: { ...ops.minimal(), ...input } }))[
       ops.createName
-    ]!;
+    ];
   const update = async (eventId: string, id: string, input: Record<string, unknown>): Promise<Row> =>
-    (await t.ok<Record<string, Row>>(ops.update, { eventId, id, input }))[ops.updateName]!;
+    (await t.ok<Record<string, Row>>(ops.update, { eventId, id, input }))[ops.updateName];
   const remove = async (eventId: string, id: string): Promise<Row> =>
-    (await t.ok<Record<string, Row>>(ops.remove, { eventId, id }))[ops.removeName]!;
+    (await t.ok<Record<string, Row>>(ops.remove, { eventId, id }))[ops.removeName];
   const get = async (eventId: string, id: string): Promise<Row> =>
-    (await t.ok<Record<string, Row>>(ops.get, { eventId, id }))[ops.kind]!;
+    (await t.ok<Record<string, Row>>(ops.get, { eventId, id }))[ops.kind];
   const list = async (eventId: string, filter: Record<string, unknown> = {}): Promise<Row[]> =>
     (await t.ok<Record<string, { edges: { node: Row }[] }>>(ops.list, { eventId, filter }))[
       ops.listName
-    ]!.edges.map((edge) => edge.node);
+    ].edges.map((edge) => edge.node);
   const listIds = async (eventId: string, filter: Record<string, unknown> = {}) =>
     (await list(eventId, filter)).map((row) => row.id);
 
@@ -223,12 +223,12 @@ for (const ops of [operations("visitor"), operations("partner")]) {
         const event = await createEvent(t);
         const inputs = [1, 2, 3, 4, 5].map((n) => ({ ...ops.minimal(), reference: `bulk-${n}` }));
         const data = await t.ok<Record<string, Row[]>>(ops.createMany, { eventId: event.id, inputs });
-        const rows = data[ops.createManyName]!;
+        const rows = data[ops.createManyName];
         assert.deepEqual(
           rows.map((row) => row.reference),
           inputs.map((input) => input.reference),
         );
-        const first = rows[0]!.revision;
+        const first = rows[0].revision;
         assert.deepEqual(
           rows.map((row) => row.revision),
           [first, first + 1, first + 2, first + 3, first + 4],

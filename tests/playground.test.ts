@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -46,12 +47,12 @@ const ABSOLUTE = /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i;
 
 /** Every URL the page makes the browser load: attributes, Monaco's worker URLs. */
 function pageResources(html: string): string[] {
-  const urls = [...html.matchAll(/\s(?:src|href)\s*=\s*"([^"]*)"/g)].map((match) => match[1]!);
+  const urls = [...html.matchAll(/\s(?:src|href)\s*=\s*"([^"]*)"/g)].map((match) => match[1]);
   const monaco = /MonacoEnvironment\s*=\s*\{([\s\S]*?)\};\s*<\/script>/.exec(html);
   assert.ok(monaco, "the page configures Monaco's workers");
-  const base = /\bbase\s*=\s*"([^"]+)"/.exec(monaco[1]!);
+  const base = /\bbase\s*=\s*"([^"]+)"/.exec(monaco[1]);
   assert.ok(base, "the worker URLs share a base");
-  const workers = [...monaco[1]!.matchAll(/\bbase\s*\+\s*"([^"]+)"/g)].map((match) => base[1]! + match[1]!);
+  const workers = [...monaco[1].matchAll(/\bbase\s*\+\s*"([^"]+)"/g)].map((match) => base[1] + match[1]);
   assert.ok(workers.length >= 3, "editor, json and graphql workers");
   return [...urls, ...workers];
 }
@@ -59,7 +60,7 @@ function pageResources(html: string): string[] {
 /** `url(...)` references in a stylesheet, without data: URIs, resolved against the sheet. */
 function cssResources(css: string, sheet: string): string[] {
   return [...css.matchAll(/url\(\s*(["']?)([^"')]+)\1\s*\)/g)]
-    .map((match) => match[2]!.trim())
+    .map((match) => match[2].trim())
     .filter((url) => !url.startsWith("data:") && !url.startsWith("#"))
     .map((url) => (ABSOLUTE.test(url) ? url : new URL(url, `http://same-origin${sheet}`).pathname));
 }
@@ -88,7 +89,7 @@ describe("GraphQL playground (SPEC section 4)", () => {
     const fetched = new Map<string, string>();
     const queue = resources.filter((url) => !url.startsWith("data:"));
     while (queue.length > 0) {
-      const url = queue.shift()!;
+      const url = must(queue.shift(), "queue.shift()");
       if (fetched.has(url)) continue;
       const response = await t.fetch(url);
       assert.equal(response.status, 200, `GET ${url}`);
@@ -142,7 +143,7 @@ describe("GraphQL playground (SPEC section 4)", () => {
       const result = await t.gql<IntrospectionQuery>(query, {}, { as });
       assert.equal(result.status, 200, JSON.stringify(result.errors));
       assert.equal(result.errors, undefined);
-      const schema = buildClientSchema(result.data!);
+      const schema = buildClientSchema(must(result.data, "result.data"));
       assert.equal(`${printSchema(lexicographicSortSchema(schema))}\n`, await printContract());
     }
   });

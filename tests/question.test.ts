@@ -98,7 +98,7 @@ describe("questions", () => {
         answers: ["Yes", "No"],
       },
     );
-    assert.equal(single.createQuestion.answers[0]!.reference, "y");
+    assert.equal(single.createQuestion.answers[0].reference, "y");
     assert.equal(multiple.createQuestion.required, false);
     assert.deepEqual(text.createQuestion.answers, []);
 
@@ -148,8 +148,8 @@ describe("questions", () => {
     it("stores valid answers of every kind and reads them back", async () => {
       const { event, single, multiple, text } = await eventWithQuestions();
       const answers: Answer[] = [
-        { questionId: single.id, answerIds: [ids(single)[1]!] },
-        { questionId: multiple.id, answerIds: [ids(multiple)[0]!, ids(multiple)[2]!] },
+        { questionId: single.id, answerIds: [ids(single)[1]] },
+        { questionId: multiple.id, answerIds: [ids(multiple)[0], ids(multiple)[2]] },
         { questionId: text.id, text: "Vegetarian" },
       ];
       const visitor = await createVisitor(t, event.id, { answers });

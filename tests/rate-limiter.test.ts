@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -133,13 +134,13 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
   const prefix = `visit-test-rl-${randomBytes(6).toString("hex")}`;
   const connections: Redis[] = [];
   const connect = () => {
-    const redis = new Redis(REDIS_URL!, { lazyConnect: false, maxRetriesPerRequest: 1 });
+    const redis = new Redis(must(REDIS_URL, "REDIS_URL"), { lazyConnect: false, maxRetriesPerRequest: 1 });
     connections.push(redis);
     return redis;
   };
   after(async () => {
     if (connections.length === 0) return;
-    const redis = connections[0]!;
+    const redis = connections[0];
     let cursor = "0";
     do {
       const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
@@ -149,7 +150,6 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
     await Promise.all(connections.map((connection) => connection.quit()));
   });
 
-  // Two limiters on two connections, as on two instances, taking turns: the contract holds across them.
   // Each instance admits on its local counts and exchanges them with Redis in batches; here every
   // call waits for an exchange first, as if one sync interval had passed.
   limiterContract(() => {
@@ -346,7 +346,7 @@ describe("rate limits over HTTP", () => {
     // The test holds a lock that the call's insert waits for: the call stays in flight, holding
     // its slot, until the lock is released.
     const table = getTableName(visitors);
-    const sql = postgres(t.db.url!, { max: 2, onnotice: () => {} });
+    const sql = postgres(must(t.db.url, "t.db.url"), { max: 2, onnotice: () => {} });
     try {
       const lock = await sql.reserve();
       await lock`begin`;
@@ -361,7 +361,7 @@ describe("rate limits over HTTP", () => {
           const [row] = await sql`select count(*)::int as waiting from pg_locks
             where database = (select oid from pg_database where datname = current_database())
               and relation = ${table}::regclass and not granted`;
-          return row!.waiting > 0;
+          return row.waiting > 0;
         });
         const refused = await t.gql(EVENTS, {}, { as: key.secret });
         assert.deepEqual([refused.status, refused.errors?.[0]?.extensions?.code], [429, "RATE_LIMITED"]);

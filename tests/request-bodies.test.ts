@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 /**
  * Request bodies are checked on their bytes before anything reads them (issue 10): invalid UTF-8 is
  * refused instead of stored with U+FFFD in place of the client's data, and JSON nested deeper than a
@@ -24,7 +25,7 @@ const INVALID = [Buffer.from([0x80]), Buffer.from([0xc3])];
 /** `text` with the invalid bytes where `@` stands, as one request body. */
 const withInvalidBytes = (text: string, bytes: Buffer) => {
   const [head, tail] = text.split("@");
-  return Buffer.concat([Buffer.from(head!), bytes, Buffer.from(tail!)]);
+  return Buffer.concat([Buffer.from(head), bytes, Buffer.from(tail)]);
 };
 
 async function postGraphql(body: string | Buffer, headers: Record<string, string> = {}): Promise<GqlResult> {
@@ -61,7 +62,7 @@ describe("invalid UTF-8", () => {
     for (const bytes of INVALID) {
       const result = await postGraphql(withInvalidBytes(text, bytes), asAdmin());
       assert.deepEqual([result.status, failure(result).code], [400, "BAD_REQUEST"]);
-      assert.match(result.errors![0]!.message, /not valid UTF-8/);
+      assert.match(must(result.errors, "result.errors")[0].message, /not valid UTF-8/);
     }
     assert.deepEqual(await references(), []);
   });
@@ -130,7 +131,7 @@ describe("deeply nested JSON", () => {
     const body = `{"query": ${JSON.stringify(RUN)}, "variables": {"input": ${nested(5_000)}}}`;
     const result = await postGraphql(body);
     assert.deepEqual([result.status, failure(result).code], [400, "BAD_REQUEST"]);
-    assert.match(result.errors![0]!.message, /deeper than 64 levels/);
+    assert.match(must(result.errors, "result.errors")[0].message, /deeper than 64 levels/);
   });
 
   it("reads a body nested exactly 64 levels (then asks for credentials), and refuses 65", async () => {
@@ -149,7 +150,7 @@ describe("deeply nested JSON", () => {
     const outcome = await t.app.graphql({ query: RUN, variables: { input } }, { kind: "anonymous" }, "test");
     assert.equal(outcome.data, null);
     assert.equal(outcome.errors[0]?.extensions?.code, "BAD_REQUEST");
-    assert.match(outcome.errors[0]!.message, /deeper than 64 levels/);
+    assert.match(outcome.errors[0].message, /deeper than 64 levels/);
   });
 
   it("keeps REST's own bound of 32 levels, after authentication", async () => {

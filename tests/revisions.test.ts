@@ -1,3 +1,4 @@
+import { must } from "./support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
@@ -115,7 +116,7 @@ function compareFeed(written: readonly Change[], seen: readonly Change[]) {
     /** Seen but never written: a phantom or a wrong tombstone flag. */
     unknown: seen.filter((change) => !writtenPairs.has(`${change.id}@${change.revision}:${change.deleted}`)),
     /** The feed must hand out strictly increasing revisions: no repeats, never backwards. */
-    outOfOrder: seen.filter((change, index) => index > 0 && change.revision <= seen[index - 1]!.revision),
+    outOfOrder: seen.filter((change, index) => index > 0 && change.revision <= seen[index - 1].revision),
   };
 }
 
@@ -159,7 +160,7 @@ const naiveAllocator: Allocate = async () => {
     .set({ value: sql`${revisionCounter.value} + 1` })
     .where(eq(revisionCounter.id, 1))
     .returning({ value: revisionCounter.value });
-  return row!.value;
+  return row.value;
 };
 
 function deferred<T = void>() {
@@ -259,14 +260,14 @@ describe("revisions and the late commit (SPEC section 2)", () => {
       for (let step = 0; step < 10; step++) {
         const roll = randomInt(10);
         if (roll < 2 && mine.length > 0) {
-          const id = mine.splice(randomInt(mine.length), 1)[0]!;
+          const id = mine.splice(randomInt(mine.length), 1)[0];
           const data = await ok<{ deleteVisitor: Change }>(
             "mutation($eventId: ID!, $id: ID!) { deleteVisitor(eventId: $eventId, id: $id) { id revision deleted } }",
             { eventId: event.id, id },
           );
           written.push(data.deleteVisitor);
         } else if (roll < 5 && mine.length > 0) {
-          const id = mine[randomInt(mine.length)]!;
+          const id = mine[randomInt(mine.length)];
           const data = await ok<{ updateVisitor: Change }>(
             "mutation($eventId: ID!, $id: ID!) { updateVisitor(eventId: $eventId, id: $id, input: { registrationState: HOLD }) { id revision deleted } }",
             { eventId: event.id, id },
@@ -425,7 +426,7 @@ describe("revisions and the late commit (SPEC section 2)", () => {
     // The latch: an uncommitted row holding the bulk's first revision. The bulk's INSERT waits on
     // the unique revision index until the latch rolls back; no hook in the app.
     const [counter] = await db.select().from(revisionCounter);
-    const bulkFirst = counter!.value + 1;
+    const bulkFirst = counter.value + 1;
     const latch = await heldWriter(async () => bulkFirst, scope);
     try {
       const bulk = track(createMany(t.ok, event.id, 50));
@@ -510,14 +511,14 @@ describe("revisions and the late commit (SPEC section 2)", () => {
       const locked = deferred();
       const release = deferred();
       const other = db.transaction(async (tx) => {
-        await tx.select({ id: visitors.id }).from(visitors).where(eq(visitors.id, record!.id)).for("update");
+        await tx.select({ id: visitors.id }).from(visitors).where(eq(visitors.id, record.id)).for("update");
         locked.resolve();
         await release.promise;
         const revision = await appAllocator(tx);
         await tx
           .update(visitors)
           .set({ revision, contactCompany: "Other" })
-          .where(eq(visitors.id, record!.id));
+          .where(eq(visitors.id, record.id));
         return revision;
       });
       try {
@@ -526,7 +527,7 @@ describe("revisions and the late commit (SPEC section 2)", () => {
           operation === "update"
             ? 'mutation($e: ID!, $id: ID!) { result: updateVisitor(eventId: $e, id: $id, input: { reference: "mine" }) { revision } }'
             : "mutation($e: ID!, $id: ID!) { result: deleteVisitor(eventId: $e, id: $id) { revision } }";
-        const mine = track(t.ok<{ result: { revision: number } }>(mutation, { e: event.id, id: record!.id }));
+        const mine = track(t.ok<{ result: { revision: number } }>(mutation, { e: event.id, id: record.id }));
         await waitFor(`the ${operation} to wait for the record's row`, async () => {
           // postgres.js returns the rows themselves.
           const [row] = (await db.execute(
@@ -542,9 +543,9 @@ describe("revisions and the late commit (SPEC section 2)", () => {
           result.revision > otherRevision,
           `${result.revision} after ${otherRevision}, which committed first`,
         );
-        const [stored] = await db.select().from(visitors).where(eq(visitors.id, record!.id));
-        assert.equal(stored!.revision, result.revision);
-        assert.equal(stored!.contactCompany, "Other", "the earlier write's change is kept");
+        const [stored] = await db.select().from(visitors).where(eq(visitors.id, record.id));
+        assert.equal(stored.revision, result.revision);
+        assert.equal(stored.contactCompany, "Other", "the earlier write's change is kept");
       } finally {
         release.resolve();
       }
@@ -585,7 +586,7 @@ describe("revisions and the late commit (SPEC section 2)", () => {
     const scope = await scopeOf(event.id);
     const reader = new SyncingReader(event.id);
     // The crashing writer runs on a connection of its own, so its backend can be terminated.
-    const client = postgres(t.db.url!, { max: 1, onnotice: () => {} });
+    const client = postgres(must(t.db.url, "t.db.url"), { max: 1, onnotice: () => {} });
     try {
       const crashing = drizzle(client);
       const took = deferred<{ pid: number; revision: number }>();
@@ -594,7 +595,7 @@ describe("revisions and the late commit (SPEC section 2)", () => {
         const [backend] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
         const revision = await appAllocator(tx as unknown as Tx);
         await insertVisitorRow(tx as unknown as Tx, scope, revision);
-        took.resolve({ pid: backend!.pid, revision });
+        took.resolve({ pid: backend.pid, revision });
         await release.promise;
       });
       done.catch(() => {});

@@ -210,7 +210,7 @@ describe("apiStatistics", () => {
         return { count: t.app.database.stats.queries - before, buckets };
       };
       const range = around("MINUTE");
-      const one = await statements({ ...range, apiKeyIds: [keys[0]!.id] });
+      const one = await statements({ ...range, apiKeyIds: [keys[0].id] });
       const twenty = await statements({ ...range, apiKeyIds: keys.map((key) => key.id) });
       const everyone = await statements(range);
       assert.equal(new Set(one.buckets.map((bucket) => bucket.apiKeyId)).size, 1);
@@ -337,7 +337,7 @@ describe("UsageRecorder", () => {
     const [row] = await t.app.database.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
     return {
       kind: "apiKey",
-      organisationId: row!.organisationId,
+      organisationId: row.organisationId,
       apiKeyId: key.id,
       eventIds: [],
       canWrite: false,

@@ -99,7 +99,7 @@ before(async () => {
     wideType,
     partnerType,
     question: question.id,
-    answer: question.answers[0]!.id,
+    answer: question.answers[0].id,
     user: user.createUser.id,
   };
   intruder = await otherOrganisation(t);

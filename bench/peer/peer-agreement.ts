@@ -60,7 +60,7 @@ export async function checkPeerAgreement(options: {
   for (const event of events) {
     const last = event.visitorIds.length - 1;
     for (const index of new Set([0, Math.floor(last / 2), last])) {
-      const id = event.visitorIds[index]!;
+      const id = event.visitorIds[index];
       const project = await graphql<{ visitor: ProjectVisitor | null }>(
         appUrl,
         token,
@@ -84,10 +84,10 @@ export async function checkPeerAgreement(options: {
 
     const revisions = event.revisions;
     const starts = [
-      revisions[0]!,
-      revisions[Math.floor(revisions.length / 2)]!,
-      revisions[Math.max(0, revisions.length - 50)]!,
-      revisions[revisions.length - 1]! + 1,
+      revisions[0],
+      revisions[Math.floor(revisions.length / 2)],
+      revisions[Math.max(0, revisions.length - 50)],
+      revisions[revisions.length - 1] + 1,
     ];
     for (const fromRevision of starts) {
       const input = { eventId: event.id, fromRevision };

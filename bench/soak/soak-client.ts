@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import type { SoakInstance } from "./soak-http.js";
 import {
   difference,
@@ -27,7 +28,7 @@ type GraphqlVisitor = VisitorFields & { id: string; revision: number; deleted: b
 };
 
 const random = (below: number) => Math.floor(Math.random() * below);
-const pick = <T>(items: readonly T[]): T => items[random(items.length)]!;
+const pick = <T>(items: readonly T[]): T => must(items[random(items.length)], "items[random(items.length)]");
 
 /** The visitor fields of a GraphQL answer, flattened as the ledger keeps them. */
 const fromGraphql = (visitor: GraphqlVisitor) => ({
@@ -137,7 +138,7 @@ export class SoakClient {
 
   private instance(): SoakInstance {
     this.turn++;
-    return this.context.instances[this.turn % this.context.instances.length]!;
+    return this.context.instances[this.turn % this.context.instances.length];
   }
 
   private count(kind: string) {
@@ -230,7 +231,7 @@ export class SoakClient {
       },
     );
     data?.createVisitors.forEach((visitor, index) => {
-      this.remember(event.id, visitor.id, inputs[index]!, visitor.revision);
+      this.remember(event.id, visitor.id, inputs[index], visitor.revision);
     });
   }
 
@@ -277,7 +278,7 @@ export class SoakClient {
   }
 
   private async delete() {
-    const visitor = this.live[random(this.live.length)]!;
+    const visitor = this.live[random(this.live.length)];
     const surface = pick(["graphql", "json", "xml"] as const);
     this.count(`delete (${surface})`);
     const instance = this.instance();
@@ -368,7 +369,7 @@ export class SoakClient {
     }
     if (
       revisions?.some(
-        (revision, index) => revision < fromRevision || (index > 0 && revision <= revisions[index - 1]!),
+        (revision, index) => revision < fromRevision || (index > 0 && revision <= revisions[index - 1]),
       )
     ) {
       this.context.inconsistentReads.push(

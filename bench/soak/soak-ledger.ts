@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 /** What a visitor must look like after the run, from its acknowledged writes only. */
 export type ExpectedVisitor = {
   id: string;
@@ -28,12 +29,12 @@ export class SoakLedger {
   }
 
   updated(id: string, fields: VisitorFields, revision: number | undefined): void {
-    Object.assign(this.visitors.get(id)!, fields, { revision });
+    Object.assign(must(this.visitors.get(id), "this.visitors.get(id)"), fields, { revision });
     this.acknowledged(revision);
   }
 
   deleted(id: string, revision: number | undefined): void {
-    Object.assign(this.visitors.get(id)!, { deleted: true, revision });
+    Object.assign(must(this.visitors.get(id), "this.visitors.get(id)"), { deleted: true, revision });
     this.acknowledged(revision);
   }
 

@@ -1,4 +1,5 @@
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
+import { must } from "./must.js";
 import type { RatioSummary, ResultRow, TargetResult } from "./round-summary.js";
 import { textTable } from "./text-table.js";
 
@@ -84,6 +85,6 @@ export function formatMachine(date: Date, machine: MachineInfo): string {
 export function formatFirstErrors(rows: ResultRow[]): string {
   return rows
     .filter((row) => row.firstError)
-    .map((row) => `  ${row.name}: ${row.firstError!.replace(/\s+/g, " ")}`)
+    .map((row) => `  ${row.name}: ${must(row.firstError, "row.firstError").replace(/\s+/g, " ")}`)
     .join("\n");
 }

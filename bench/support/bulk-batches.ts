@@ -59,7 +59,7 @@ export async function insertBaselineBatch(
   await sql.begin(async (tx) => {
     const [counter] = await tx<{ value: string }[]>`
       update revision_counter set value = value + ${inputs.length} where id = 1 returning value`;
-    const first = Number(counter!.value) - inputs.length + 1;
+    const first = Number(counter.value) - inputs.length + 1;
     const now = new Date();
     const rows = inputs.map((input, index) =>
       visitorRow(input, { ...scope, id: newId(), revision: first + index, now }),

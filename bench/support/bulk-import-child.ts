@@ -7,6 +7,7 @@ import {
   importBatch,
 } from "./bulk-batches.js";
 import type { ChildMessage, StartMessage } from "./bulk-import-loop.js";
+import { must } from "./must.js";
 
 /**
  * The process bulk-import-loop.ts forks: on its start message, createVisitors x1000 one batch after
@@ -26,7 +27,7 @@ async function runLoop(start: StartMessage, stopped: () => boolean): Promise<Bul
   return bulkMeasurement(times.length * BATCH_SIZE, times);
 }
 
-const send = (message: ChildMessage) => process.send!(message);
+const send = (message: ChildMessage) => must(process.send, "process.send")(message);
 
 let stop = false;
 process.on("message", (message: StartMessage | "stop") => {

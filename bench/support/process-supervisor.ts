@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { must } from "./must.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -100,8 +101,8 @@ export async function startChild(options: StartOptions): Promise<ManagedChild> {
   const keepTail = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-4_000);
   };
-  child.stdout!.on("data", keepTail).pipe(log);
-  child.stderr!.on("data", keepTail).pipe(log);
+  child.stdout.on("data", keepTail).pipe(log);
+  child.stderr.on("data", keepTail).pipe(log);
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => {
       live.delete(child);
@@ -131,7 +132,7 @@ export async function startChild(options: StartOptions): Promise<ManagedChild> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  const pid = child.pid!;
+  const pid = must(child.pid, "child.pid");
   return {
     name: options.name,
     pid,

@@ -4,6 +4,7 @@ import type { BenchInfrastructure } from "./bench-infrastructure.js";
 import { BATCH_SIZE, type BulkMeasurement, measureBulkRound } from "./bulk-batches.js";
 import { startBulkImportLoop } from "./bulk-import-loop.js";
 import { measureLoad } from "./load-runner.js";
+import { must } from "./must.js";
 import type { Measurement } from "./round-summary.js";
 
 /** One thing measured once per round; the bulk comparison yields two rows at once. */
@@ -122,7 +123,7 @@ export async function runRounds(
     for (const step of order) {
       const results = await step.run({ round, warmUp: round === 1 });
       for (const [name, measurement] of results) {
-        measured.get(name)!.push(measurement);
+        must(measured.get(name), "measured.get(name)").push(measurement);
         const alongside = measurement.alongside
           ? `, beside ${measurement.alongside.rowsPerSecond.toFixed(0)} imported rows/s`
           : "";

@@ -57,8 +57,8 @@ export function ratioAcrossRounds(
   if (!numerator || !denominator) return undefined;
   const rounds: number[] = [];
   for (let round = 0; round < Math.min(numerator.length, denominator.length); round++) {
-    const below = denominator[round]!.perSecond;
-    if (below > 0) rounds.push(numerator[round]!.perSecond / below);
+    const below = denominator[round].perSecond;
+    if (below > 0) rounds.push(numerator[round].perSecond / below);
   }
   if (rounds.length === 0) return undefined;
   return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };

@@ -6,7 +6,7 @@ export function textTable(header: string[], lines: string[][], rightAligned: Rea
   const render = (cells: string[]) =>
     cells
       .map((cell, column) =>
-        rightAligned.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+        rightAligned.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column]),
       )
       .join("  ")
       .trimEnd();

@@ -1,3 +1,5 @@
+import { must } from "./must.js";
+
 const FIRST_NAMES = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Tim"];
 const LAST_NAMES = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"];
 const COMPANIES = ["Analytical Engines", "Compiler Works", "Bletchley Labs", "Semaphore BV", "Spanning Tree"];
@@ -20,7 +22,8 @@ export type VisitorSeedInput = {
   };
 };
 
-const pick = <T>(items: readonly T[], index: number): T => items[index % items.length]!;
+const pick = <T>(items: readonly T[], index: number): T =>
+  must(items[index % items.length], "items[index % items.length]");
 
 /**
  * A realistic, fully filled registration (every contact field, an address): the same input feeds

@@ -98,9 +98,9 @@ export function App() {
           <section class="page">
             <h1>Nothing to manage here</h1>
             <p>
-              The console manages API keys, functions, statistics and users, which need the ADMIN or
-              USER_ACCOUNT_MANAGEMENT role. Your roles ({session.user.roles.join(", ")}) work with the data
-              through the API instead.
+              The console manages API keys, functions, statistics and users (the ADMIN or
+              USER_ACCOUNT_MANAGEMENT role) and webhooks (the DATA_MANAGEMENT role). Your roles (
+              {session.user.roles.join(", ")}) work with the data through the API instead.
             </p>
           </section>
         ) : (

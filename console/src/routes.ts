@@ -1,5 +1,5 @@
-// The console's pages. A new page (Webhooks, say) is one more entry here: its path, its place in the
-// navigation and the role it needs.
+// The console's pages. A new page is one more entry here: its path, its place in the navigation and
+// the role it needs.
 import type { FunctionComponent } from "preact";
 import type { Role, User } from "./api/types";
 import { ApiKeysPage } from "./pages/api-keys";
@@ -7,6 +7,7 @@ import { FunctionDetailPage } from "./pages/function-detail";
 import { FunctionsPage } from "./pages/functions";
 import { StatisticsPage } from "./pages/statistics";
 import { UsersPage } from "./pages/users";
+import { WebhooksPage } from "./pages/webhooks";
 import { hasRole } from "./session";
 
 export type PageProps = { user: User; params: Record<string, string> };
@@ -37,6 +38,8 @@ export const ROUTES: readonly Route[] = [
     role: "USER_ACCOUNT_MANAGEMENT",
     page: StatisticsPage,
   },
+  // Webhooks are event data on the server: DATA_MANAGEMENT (or ADMIN, who also sets the notification URL).
+  { path: "/webhooks", title: "Webhooks", nav: "Webhooks", role: "DATA_MANAGEMENT", page: WebhooksPage },
   { path: "/users", title: "Users", nav: "Users", role: "USER_ACCOUNT_MANAGEMENT", page: UsersPage },
 ];
 

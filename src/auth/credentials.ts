@@ -9,8 +9,8 @@ export function parseAuthorization(header: string | undefined): Credentials | un
   if (header === undefined || header.trim() === "") return undefined;
   const match = /^(\w+)\s+(\S+)\s*$/.exec(header);
   if (!match) return "malformed";
-  const scheme = match[1]!.toLowerCase();
-  const value = match[2]!;
+  const scheme = match[1].toLowerCase();
+  const value = match[2];
   if (scheme === "bearer") return { scheme, secret: value };
   if (scheme !== "basic") return "malformed";
   const decoded = Buffer.from(value, "base64").toString("utf8");

@@ -20,7 +20,7 @@ export function jsonNestingExceeds(body: string | Uint8Array, limit: number): bo
   let depth = 0;
   let inString = false;
   for (let index = 0; index < body.length; index++) {
-    const char = bytes ? bytes[index]! : text.charCodeAt(index);
+    const char = bytes ? bytes[index] : text.charCodeAt(index);
     if (inString) {
       if (char === 0x5c) index += 1;
       else if (char === 0x22) inString = false;
@@ -36,8 +36,8 @@ export function jsonNestingExceeds(body: string | Uint8Array, limit: number): bo
 /** The same bound for values already parsed (variables of an in-process call), without recursion. */
 export function valueNestingExceeds(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [current, depth] = next;
     if (current === null || typeof current !== "object") continue;
     if (depth > limit) return true;
     for (const child of Array.isArray(current) ? current : Object.values(current)) {

@@ -129,8 +129,8 @@ export class ApiKeyService {
           ...columnsOf(value),
         } as typeof apiKeys.$inferInsert)
         .returning();
-      await this.audit(tx, row!, "CREATED", user.userId, diff({}, row!));
-      return { apiKey: toApiKey(row!), secret };
+      await this.audit(tx, row, "CREATED", user.userId, diff({}, row));
+      return { apiKey: toApiKey(row), secret };
     });
   }
 
@@ -145,15 +145,15 @@ export class ApiKeyService {
         .set({ ...columnsOf(value), updatedAt: new Date() })
         .where(eq(apiKeys.id, id))
         .returning();
-      const changes = diff(before, after!);
+      const changes = diff(before, after);
       const action =
         changes.state && Object.keys(changes).length === 1
-          ? after!.state === "DISABLED"
+          ? after.state === "DISABLED"
             ? "DISABLED"
             : "ENABLED"
           : "UPDATED";
-      if (Object.keys(changes).length > 0) await this.audit(tx, after!, action, user.userId, changes);
-      return after!;
+      if (Object.keys(changes).length > 0) await this.audit(tx, after, action, user.userId, changes);
+      return after;
     });
     await this.verifier.invalidate(id);
     return toApiKey(row);

@@ -144,7 +144,7 @@ export class EventService {
         .insert(events)
         .values({ id: newEventId(), organisationId: org.organisationId, ...value, revision })
         .returning();
-      return row!;
+      return row;
     });
   }
 
@@ -164,7 +164,7 @@ export class EventService {
         .set({ ...value, revision, updatedAt: new Date() })
         .where(where)
         .returning();
-      return row!;
+      return row;
     });
   }
 }

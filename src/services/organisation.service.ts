@@ -36,9 +36,11 @@ export class OrganisationService {
     }
     if (actor.kind !== "operator")
       throw forbidden("OPERATOR_ONLY", "Only the operator creates organisations");
-    return (await this.insert(input))!;
+    return this.insert(input);
   }
 
+  private insert(input: CreateOrganisationInput): Promise<CreatedOrganisation>;
+  private insert(input: CreateOrganisationInput, onlyIfFirst: true): Promise<CreatedOrganisation | undefined>;
   private async insert(
     input: CreateOrganisationInput,
     onlyIfFirst = false,
@@ -55,13 +57,13 @@ export class OrganisationService {
         .insert(organisations)
         .values({ id: newId(), name: value.name })
         .returning();
-      const admin = await this.users.insert(tx, organisation!.id, {
+      const admin = await this.users.insert(tx, organisation.id, {
         email: value.adminEmail,
         name: "Administrator",
         password: value.adminPassword,
         roles: ["ADMIN"],
       });
-      return { organisation: organisation!, admin };
+      return { organisation, admin };
     });
   }
 

@@ -3,7 +3,7 @@ import { partners, type StaffValue } from "@/schema/tables/index.js";
 import { type Actor, requireDataWrite } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
 import type { RevisionAllocator } from "@/src/db/revisions.js";
-import { invalidInput } from "@/src/errors/app-error.js";
+import { AppError, invalidInput } from "@/src/errors/app-error.js";
 import type { FeedArgs } from "./change-feed.js";
 import {
   type Contact,
@@ -74,7 +74,7 @@ export class PartnerService extends RecordService<typeof partners, Partner> {
 
   async create(actor: Actor, eventId: string, input: CreatePartnerInput): Promise<Partner> {
     const [partner] = await this.createMany(actor, eventId, [input], false);
-    return partner!;
+    return partner;
   }
 
   /** Creates up to MAX_BULK partners in one transaction, all or nothing; errors name `inputs.<index>`. */
@@ -122,7 +122,10 @@ export class PartnerService extends RecordService<typeof partners, Partner> {
     const typeId = (parsed ?? typeOfInvalid.parse(input)).registrationTypeId;
     this.checkType(await this.registrationTypes.usableIn(org, eventId), typeId, errors, "");
     errors.throwIfAny();
-    const value = parsed!;
+    // collectInput recorded why whenever it returned nothing, so throwIfAny has thrown.
+    if (parsed === undefined)
+      throw new AppError("INTERNAL_SERVER_ERROR", "The input was neither parsed nor refused");
+    const value = parsed;
     const row = await this.store.update(scope, id, (current) => ({
       ...(value.name !== undefined && { name: value.name }),
       ...(value.registrationTypeId !== undefined && { registrationTypeId: value.registrationTypeId }),

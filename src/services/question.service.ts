@@ -115,14 +115,14 @@ export class QuestionService {
                 value.answers.map((answer, position) => ({
                   id: newId(),
                   organisationId: org.organisationId,
-                  questionId: question!.id,
+                  questionId: question.id,
                   text: answer.text,
                   reference: answer.reference,
                   position,
                 })),
               )
               .returning();
-      return { ...question!, answers };
+      return { ...question, answers };
     });
   }
 

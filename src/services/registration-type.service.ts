@@ -12,7 +12,7 @@ import type { Queryable } from "@/src/db/database.js";
 import { forbidden } from "@/src/errors/app-error.js";
 import type { EventService } from "./event.service.js";
 import { newId } from "./ids.js";
-import { FieldErrors, parseInput, text } from "./validation.js";
+import { type FieldErrors, parseInput, text } from "./validation.js";
 
 export type RegistrationType = typeof registrationTypes.$inferSelect;
 export type RegistrationKind = RegistrationType["kind"];
@@ -86,7 +86,7 @@ export class RegistrationTypeService {
       .insert(registrationTypes)
       .values({ id: newId(), organisationId: org.organisationId, eventId: eventId ?? null, ...value })
       .returning();
-    return row!;
+    return row;
   }
 
   /** Batch look-up for field resolvers (one query per page, not per row). Scope-filtered. */

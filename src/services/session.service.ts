@@ -5,8 +5,7 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from "@/src/auth/password.js";
 import { newSessionToken, sha256 } from "@/src/auth/token.js";
 import type { Queryable } from "@/src/db/database.js";
 import { unauthenticated } from "@/src/errors/app-error.js";
-import type { User } from "./user.service.js";
-import { UserService } from "./user.service.js";
+import type { User, UserService } from "./user.service.js";
 
 export type Session = { token: string; expiresAt: Date; user: User };
 
@@ -34,7 +33,9 @@ export class SessionService {
       .delete(sessions)
       .where(and(eq(sessions.userId, row.id), lt(sessions.expiresAt, new Date())));
     const user = await this.users.byId(row.organisationId, row.id);
-    return { token, expiresAt, user: user! };
+    // Deleted between the password check and here: the log-in did not happen.
+    if (!user) throw unauthenticated("INVALID_CREDENTIALS", "Wrong email or password");
+    return { token, expiresAt, user };
   }
 
   async logout(actor: Actor): Promise<boolean> {

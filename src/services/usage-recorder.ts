@@ -1,7 +1,7 @@
 import { lt, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Logger } from "pino";
-import { API_CALL_TYPES, apiUsageDays, apiUsageMinutes } from "@/schema/tables/index.js";
+import { type API_CALL_TYPES, apiUsageDays, apiUsageMinutes } from "@/schema/tables/index.js";
 import type { Actor } from "@/src/auth/actor.js";
 import type { Db, Queryable } from "@/src/db/database.js";
 

@@ -96,7 +96,7 @@ export class UserService {
       .catch((error: unknown) => {
         throw sqlState(error) === SQL_STATE.UNIQUE_VIOLATION ? taken() : error;
       });
-    return toUser(row!);
+    return toUser(row);
   }
 
   async byId(organisationId: string, id: string): Promise<User | undefined> {

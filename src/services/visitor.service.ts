@@ -3,7 +3,7 @@ import { REGISTRATION_STATES, type VisitorAnswerValue, visitors } from "@/schema
 import { type Actor, type OrganisationActor, requireDataWrite } from "@/src/auth/actor.js";
 import type { Db } from "@/src/db/database.js";
 import type { RevisionAllocator } from "@/src/db/revisions.js";
-import { invalidInput } from "@/src/errors/app-error.js";
+import { AppError, invalidInput } from "@/src/errors/app-error.js";
 import {
   type Contact,
   contactFromColumns,
@@ -93,7 +93,7 @@ export class VisitorService extends RecordService<typeof visitors, Visitor> {
 
   async create(actor: Actor, eventId: string, input: CreateVisitorInput): Promise<Visitor> {
     const [visitor] = await this.createMany(actor, eventId, [input], false);
-    return visitor!;
+    return visitor;
   }
 
   /**
@@ -139,7 +139,10 @@ export class VisitorService extends RecordService<typeof visitors, Visitor> {
     const context = await this.validationContext(org, eventId);
     const answers = this.checkReferences(context, parsed ?? referencesSchema.parse(input), errors, "");
     errors.throwIfAny();
-    const value = parsed!;
+    // collectInput recorded why whenever it returned nothing, so throwIfAny has thrown.
+    if (parsed === undefined)
+      throw new AppError("INTERNAL_SERVER_ERROR", "The input was neither parsed nor refused");
+    const value = parsed;
     const row = await this.store.update(scope, id, (current) => ({
       ...(value.registrationState !== undefined && { registrationState: value.registrationState }),
       ...(value.registrationTypeId !== undefined && { registrationTypeId: value.registrationTypeId }),

@@ -7,6 +7,7 @@ import {
   ratioAcrossRounds,
   summariseRows,
 } from "@/bench/support/round-summary.js";
+import { must } from "../support/must.js";
 
 // The bench's arithmetic: ratios are taken within each interleaved round, then summarised by their
 // median and range; targets pass or miss on that median.
@@ -33,7 +34,7 @@ describe("bench round summary", () => {
       max: 0.5,
       rounds: [0.5, 0.5, 0.5],
     });
-    const spread = ratioAcrossRounds(project2, baseline)!;
+    const spread = must(ratioAcrossRounds(project2, baseline), "ratioAcrossRounds(project2, baseline)");
     assert.deepEqual(spread.rounds, [0.5, 1, 0.75]);
     assert.equal(spread.median, 0.75);
     assert.equal(spread.min, 0.5);
@@ -66,7 +67,7 @@ describe("bench round summary", () => {
       rows.map((row) => row.name),
       [SCENARIO.baselineById, SCENARIO.peerById, SCENARIO.graphqlById],
     );
-    const graphql = rows[2]!;
+    const graphql = rows[2];
     assert.equal(graphql.perSecond, 550);
     assert.equal(graphql.p50Ms, 1_000 / 550);
     assert.equal(graphql.errors, 2);
@@ -75,7 +76,7 @@ describe("bench round summary", () => {
     assert.equal(graphql.ratio?.median, 0.5);
     assert.deepEqual(graphql.peerRatio?.rounds, [1.5, 1, 1.1]);
     assert.equal(graphql.peerRatio?.median, 1.1);
-    assert.equal(rows[0]!.ratio, undefined);
+    assert.equal(rows[0].ratio, undefined);
   });
 
   it("passes a target on the median ratio, misses it on errors, and skips what was not measured", () => {
@@ -103,21 +104,33 @@ describe("bench round summary", () => {
     const verdict = (numerator: string, denominator: string) =>
       targets.find((target) => target.numerator === numerator && target.denominator === denominator);
 
-    const peer = verdict(SCENARIO.graphqlById, SCENARIO.peerById)!;
+    const peer = must(
+      verdict(SCENARIO.graphqlById, SCENARIO.peerById),
+      "the verdict of graphqlById against peerById",
+    );
     assert.equal(peer.verdict, "PASS");
     assert.equal(peer.threshold, 1.0);
     assert.equal(peer.ratio?.median, 1.3);
-    assert.ok(Math.abs(peer.ratio!.min - 550 / 600) < 1e-9);
+    assert.ok(Math.abs(peer.ratio.min - 550 / 600) < 1e-9);
 
-    const baseline = verdict(SCENARIO.graphqlById, SCENARIO.baselineById)!;
+    const baseline = must(
+      verdict(SCENARIO.graphqlById, SCENARIO.baselineById),
+      "the verdict of graphqlById against baselineById",
+    );
     assert.equal(baseline.verdict, "PASS");
     assert.equal(baseline.ratio?.median, 0.65);
 
-    const contention = verdict(SCENARIO.writesDuringBulk, SCENARIO.writesAlone)!;
+    const contention = must(
+      verdict(SCENARIO.writesDuringBulk, SCENARIO.writesAlone),
+      "the verdict of writesDuringBulk against writesAlone",
+    );
     assert.equal(contention.verdict, "MISS");
     assert.match(contention.note ?? "", /errors in writes: createVisitor during bulk imports/);
 
-    const list = verdict(SCENARIO.graphqlList, SCENARIO.peerList)!;
+    const list = must(
+      verdict(SCENARIO.graphqlList, SCENARIO.peerList),
+      "the verdict of graphqlList against peerList",
+    );
     assert.equal(list.verdict, "SKIP");
     assert.equal(list.ratio, null);
   });

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { REGISTRATION_STATES } from "@/schema/tables/visitor.table.js";
 import type { QuestionRef } from "../support/factories.js";
+import { must } from "../support/must.js";
 import { withoutNulls } from "./support.js";
 
 /** Generators shared by the REST round-trip properties (v1 and v2). */
@@ -8,7 +9,7 @@ import { withoutNulls } from "./support.js";
 // XML 1.0 cannot carry other code points at all, escaped or not: a valid visitor for XML has none.
 export const isXmlText = (text: string) =>
   [...text].every((char) => {
-    const code = char.codePointAt(0)!;
+    const code = must(char.codePointAt(0), "char.codePointAt(0)");
     return (
       code === 0x9 ||
       code === 0xa ||

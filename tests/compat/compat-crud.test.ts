@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -99,7 +100,7 @@ function field(format: RestFormat, text: string, path: string[]): string | undef
   for (const name of path) {
     const match = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(rest);
     if (!match) return undefined;
-    rest = match[1]!;
+    rest = match[1];
   }
   return rest;
 }
@@ -111,14 +112,19 @@ for (const format of ["json", "xml"] as const) {
       const base = `/${format}/visitors/${setup.event.id}`;
       const body = format === "json" ? JSON.stringify(visitorJson(setup)) : visitorXml(setup);
       const created = await restOk(t, "POST", base, 201, { body });
-      const id = field(format, created.text, ["id"])!;
+      const id = must(field(format, created.text, ["id"]), 'field(format, created.text, ["id"])');
       assert.equal(created.headers.get("location"), `${base}/${id}`);
       assert.match(
         created.headers.get("content-type") ?? "",
         format === "json" ? /^application\/json/ : /^application\/xml/,
       );
 
-      const read = await restOk(t, "GET", created.headers.get("location")!, 200);
+      const read = await restOk(
+        t,
+        "GET",
+        must(created.headers.get("location"), 'created.headers.get("location")'),
+        200,
+      );
       assert.equal(read.text, created.text);
       assert.equal(field(format, read.text, ["registration-state"]), "pending-confirmation");
       assert.equal(field(format, read.text, ["contact", "email"]), "ada@example.test");
@@ -166,7 +172,7 @@ for (const format of ["json", "xml"] as const) {
               <staff><member><first-name>Ada</first-name></member><member><first-name>Mary</first-name><address><city>Bath</city></address></member></staff>
             </partner>`;
       const created = await restOk(t, "POST", base, 201, { body });
-      const id = field(format, created.text, ["id"])!;
+      const id = must(field(format, created.text, ["id"]), 'field(format, created.text, ["id"])');
       assert.equal(created.headers.get("location"), `${base}/${id}`);
       const read = await restOk(t, "GET", `${base}/${id}`, 200);
       assert.equal(read.text, created.text);
@@ -176,7 +182,7 @@ for (const format of ["json", "xml"] as const) {
         (partner.staff as Json[]).map((member) => member.firstName),
         ["Ada", "Mary"],
       );
-      assert.equal((partner.staff as { address: Json }[])[1]!.address.city, "Bath");
+      assert.equal((partner.staff as { address: Json }[])[1].address.city, "Bath");
 
       const update =
         format === "json"
@@ -262,7 +268,7 @@ describe("XML writes, GraphQL reads", () => {
     const created = await restOk(t, "POST", `/xml/visitors/${setup.event.id}`, 201, {
       body: visitorXml(setup),
     });
-    const id = field("xml", created.text, ["id"])!;
+    const id = must(field("xml", created.text, ["id"]), 'field("xml", created.text, ["id"])');
     const visitor = await readVisitor(setup.event.id, id);
     assert.deepEqual(
       {
@@ -310,7 +316,7 @@ describe("XML writes, GraphQL reads", () => {
     const created = await restOk(t, "POST", `/xml/visitors/${setup.event.id}`, 201, {
       body: visitorXml(setup),
     });
-    const id = field("xml", created.text, ["id"])!;
+    const id = must(field("xml", created.text, ["id"]), 'field("xml", created.text, ["id"])');
     const before = await readVisitor(setup.event.id, id);
     await restOk(t, "PUT", `/xml/visitors/${setup.event.id}/${id}`, 200, { body: created.text });
     const after = await readVisitor(setup.event.id, id);
@@ -325,7 +331,7 @@ describe("XML writes, GraphQL reads", () => {
     const created = await restOk(t, "POST", `/xml/visitors/${setup.event.id}`, 201, {
       body: visitorXml(setup),
     });
-    const id = field("xml", created.text, ["id"])!;
+    const id = must(field("xml", created.text, ["id"]), 'field("xml", created.text, ["id"])');
     await restOk(t, "PUT", `/xml/visitors/${setup.event.id}/${id}`, 200, {
       body: `<visitor xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><reference xsi:nil="true"/><answers/>
         <contact><phone xsi:nil="true"/></contact></visitor>`,

@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -57,31 +58,31 @@ async function fixture() {
     <contact><first-name>Grace</first-name><last-name>Hopper</last-name><email>grace@example.test</email>
       <company>Navy &amp; Co</company><address><city>Arlington</city><country>US</country></address></contact>
     <answers>
-      <answer><question-id>${choice.id}</question-id><answer-ids><answer-id>${choice.answers[0]!.id}</answer-id></answer-ids></answer>
+      <answer><question-id>${choice.id}</question-id><answer-ids><answer-id>${choice.answers[0].id}</answer-id></answer-ids></answer>
       <answer><question-id>${text.id}</question-id><text>Line one
 line two &lt;3</text></answer>
     </answers>
   </visitor>`;
   const visitor = await restOk(t, "POST", `/xml/visitors/${event.id}`, 201, { body: visitorBody });
-  const visitorId = /<id>([^<]+)<\/id>/.exec(visitor.text)![1]!;
+  const visitorId = must(/<id>([^<]+)<\/id>/.exec(visitor.text), "the visitor's <id>")[1];
   const second = await restOk(t, "POST", `/xml/visitors/${event.id}`, 201, {
     body: "<visitor><contact><first-name>Ada</first-name></contact></visitor>",
   });
-  const secondId = /<id>([^<]+)<\/id>/.exec(second.text)![1]!;
+  const secondId = must(/<id>([^<]+)<\/id>/.exec(second.text), "the second record's <id>")[1];
   await restOk(t, "DELETE", `/xml/visitors/${event.id}/${secondId}`, 204);
   const partner = await restOk(t, "POST", `/xml/partners/${event.id}`, 201, {
     body: `<partner><name>Babbage Ltd</name><registration-type-id>${partnerType}</registration-type-id>
       <stand>B12</stand><website>https://babbage.example.test/</website><contact/>
       <staff><member><first-name>Charles</first-name></member><member><last-name>Lovelace</last-name><phone>+44</phone></member></staff></partner>`,
   });
-  const partnerId = /<id>([^<]+)<\/id>/.exec(partner.text)![1]!;
+  const partnerId = must(/<id>([^<]+)<\/id>/.exec(partner.text), "the partner's <id>")[1];
   const ids = {
     VISITOR_1: visitorId,
     VISITOR_2: secondId,
     PARTNER_1: partnerId,
     CHOICE_QUESTION: choice.id,
-    ANSWER_YES: choice.answers[0]!.id,
-    ANSWER_NO: choice.answers[1]!.id,
+    ANSWER_YES: choice.answers[0].id,
+    ANSWER_NO: choice.answers[1].id,
     TEXT_QUESTION: text.id,
     VISITOR_TYPE: visitorType,
     PARTNER_TYPE: partnerType,

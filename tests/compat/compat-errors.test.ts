@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
@@ -55,13 +56,13 @@ async function problem(response: RestResponse, format: RestFormat): Promise<Prob
   const list = /<errors>([\s\S]*)<\/errors>/.exec(response.text)?.[1] ?? "";
   return {
     status: Number(text("status")),
-    title: text("title")!,
-    errorCode: text("error-code")!,
+    title: must(text("title"), 'text("title")'),
+    errorCode: must(text("error-code"), 'text("error-code")'),
     detail: unescapeXml(text("detail") ?? ""),
     ...(text("reason") && { reason: text("reason") }),
     errors: [...list.matchAll(/<error>([\s\S]*?)<\/error>/g)].map((match) => ({
-      field: text("field", match[1])!,
-      error: unescapeXml(text("message", match[1])!),
+      field: must(text("field", match[1]), 'text("field", match[1])'),
+      error: unescapeXml(must(text("message", match[1]), 'text("message", match[1])')),
     })),
   };
 }
@@ -281,7 +282,7 @@ describe("422 validation", () => {
         response.text,
       );
       const state = error.errors.find((item) => item.field === "registration-state");
-      assert.match(state!.error, /must be one of invited, registering, .*pending-confirmation/);
+      assert.match(must(state, "state").error, /must be one of invited, registering, .*pending-confirmation/);
     }
   });
 

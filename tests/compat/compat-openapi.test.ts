@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -36,8 +37,10 @@ type OpenApi = {
 let t: TestApp;
 let doc: OpenApi;
 let v2Doc: OpenApi;
+// A disabled webhook's URL must pass the outbound guard; nothing is ever sent to it.
+const HOOK_HOST = "127.0.0.1:9";
 before(async () => {
-  t = await startApp();
+  t = await startApp({ OUTBOUND_ALLOW: HOOK_HOST });
   const response = await t.fetch("/openapi.json");
   assert.equal(response.status, 200);
   doc = (await response.json()) as OpenApi;
@@ -146,7 +149,7 @@ describe("/openapi.json", () => {
   });
 
   it("spells fields in kebab-case and registration states the REST way", () => {
-    const visitor = doc.components.schemas.Visitor!;
+    const visitor = doc.components.schemas.Visitor;
     assert.ok(visitor.properties?.["registration-state"]);
     assert.deepEqual(doc.components.schemas.Visitor?.properties?.["registration-state"]?.enum, [
       "invited",
@@ -171,14 +174,22 @@ describe("/openapi.json", () => {
     const body = {
       "registration-state": "registered",
       contact: { "first-name": "Ada", address: { city: "London" } },
-      answers: [{ "question-id": question.id, "answer-ids": [question.answers[0]!.id] }],
+      answers: [{ "question-id": question.id, "answer-ids": [question.answers[0].id] }],
     };
-    const create = doc.paths["/json/visitors/{eventId}"]!.post!;
-    assertMatches(body, create.requestBody!.content["application/json"]!.schema, "create visitor body");
+    const create = doc.paths["/json/visitors/{eventId}"].post;
+    assertMatches(
+      body,
+      must(create.requestBody, "create.requestBody").content["application/json"].schema,
+      "create visitor body",
+    );
     const created = JSON.parse(
       (await restOk(t, "POST", `/json/visitors/${event.id}`, 201, { body: JSON.stringify(body) })).text,
     );
-    assertMatches(created, create.responses["201"]!.content!["application/json"]!.schema, "created visitor");
+    assertMatches(
+      created,
+      must(create.responses["201"].content, 'create.responses["201"].content')["application/json"].schema,
+      "created visitor",
+    );
     await restOk(t, "POST", `/json/partners/${event.id}`, 201, {
       body: JSON.stringify({ name: "P", staff: [{}] }),
     });
@@ -194,12 +205,14 @@ describe("/openapi.json", () => {
       const value = JSON.parse((await restOk(t, "GET", path, 200)).text);
       assertMatches(
         value,
-        doc.paths[template]![method]!.responses["200"]!.content!["application/json"]!.schema,
+        must(doc.paths[template][method].responses["200"].content, "the 200 response's content")[
+          "application/json"
+        ].schema,
         path,
       );
     }
     const problem = JSON.parse((await restOk(t, "GET", `/json/visitors/${event.id}?limit=0`, 422)).text);
-    assertMatches(problem, doc.components.schemas.Problem!, "problem");
+    assertMatches(problem, doc.components.schemas.Problem, "problem");
   });
 });
 
@@ -230,7 +243,7 @@ describe("/create/v2/openapi.json", () => {
   });
 
   it("spells fields in camelCase and enum values as Visit does, accepting upper case on input", () => {
-    const visitor = v2Doc.components.schemas.Visitor!;
+    const visitor = v2Doc.components.schemas.Visitor;
     assert.deepEqual(visitor.properties?.registrationState?.enum, [
       "invited",
       "registering",
@@ -241,7 +254,7 @@ describe("/create/v2/openapi.json", () => {
       "denied",
       "cancelled",
     ]);
-    const input = v2Doc.components.schemas.CreateVisitorInput!;
+    const input = v2Doc.components.schemas.CreateVisitorInput;
     const state = input.properties?.registrationState?.oneOf?.[0]?.enum ?? [];
     assert.ok(state.includes("pendingConfirmation") && state.includes("PENDING_CONFIRMATION"));
     assert.deepEqual(Object.keys(v2Doc.components.schemas.RegistrationType?.properties ?? {}), [
@@ -265,12 +278,22 @@ describe("/create/v2/openapi.json", () => {
       registrationState: "REGISTERED",
       contact: { firstName: "Ada", address: { city: "London" } },
     };
-    const create = v2Doc.paths["/create/v2/visitors/{expoId}"]!.post!;
-    assertMatches(body, create.requestBody!.content["application/json"]!.schema, "create body", v2Doc);
+    const create = v2Doc.paths["/create/v2/visitors/{expoId}"].post;
+    assertMatches(
+      body,
+      must(create.requestBody, "create.requestBody").content["application/json"].schema,
+      "create body",
+      v2Doc,
+    );
     const created = JSON.parse(
       (await restOk(t, "POST", `/create/v2/visitors/${event.id}`, 201, { body: JSON.stringify(body) })).text,
     );
-    assertMatches(created, create.responses["201"]!.content!["application/json"]!.schema, "created", v2Doc);
+    assertMatches(
+      created,
+      must(create.responses["201"].content, 'create.responses["201"].content')["application/json"].schema,
+      "created",
+      v2Doc,
+    );
     const partner = JSON.parse(
       (
         await restOk(t, "POST", `/create/v2/partners/${event.id}`, 201, {
@@ -278,7 +301,26 @@ describe("/create/v2/openapi.json", () => {
         })
       ).text,
     );
+    const hookBody = { type: "partner", url: `http://${HOOK_HOST}/hook`, enabled: false };
+    const createHook = v2Doc.paths["/create/v2/webhooks/{expoId}"]?.post;
+    const hookBodySchema = createHook?.requestBody?.content["application/json"]?.schema;
+    const hookSchema = createHook?.responses["201"]?.content?.["application/json"]?.schema;
+    assert.ok(hookBodySchema && hookSchema, "POST /create/v2/webhooks/{expoId} is described");
+    assertMatches(hookBody, hookBodySchema, "webhook body", v2Doc);
+    const hookResponse = await restOk(t, "POST", `/create/v2/webhooks/${event.id}`, 201, {
+      body: JSON.stringify(hookBody),
+    });
+    const hook = JSON.parse(hookResponse.text) as { id: string; secret: string };
+    assert.ok(hook.secret, "the secret is in the answer");
+    assertMatches(hook, hookSchema, "webhook", v2Doc);
+    const updateSchema =
+      v2Doc.paths["/create/v2/webhooks/{expoId}/{webhookId}"]?.put?.requestBody?.content["application/json"]
+        ?.schema;
+    assert.ok(updateSchema, "PUT /create/v2/webhooks/{expoId}/{webhookId} is described");
+    assertMatches({ state: "wait", enabled: true }, updateSchema, "update", v2Doc);
     const checks: [string, string][] = [
+      ["/create/v2/webhooks/{expoId}", `/create/v2/webhooks/${event.id}`],
+      ["/create/v2/webhooks/{expoId}/{webhookId}", `/create/v2/webhooks/${event.id}/${hook.id}`],
       ["/create/v2/expos", "/create/v2/expos?reference=openapi-v2"],
       ["/create/v2/expos/{expoId}", `/create/v2/expos/${event.id}`],
       ["/create/v2/registrationTypes/{expoId}", `/create/v2/registrationTypes/${event.id}`],
@@ -290,15 +332,18 @@ describe("/create/v2/openapi.json", () => {
     for (const [template, path] of checks) {
       const value = JSON.parse((await restOk(t, "GET", path, 200)).text);
       if (Array.isArray(value)) assert.ok(value.length > 0, `${path} is not empty`);
-      const schema = v2Doc.paths[template]!.get!.responses["200"]!.content!["application/json"]!.schema;
+      const schema = must(v2Doc.paths[template].get.responses["200"].content, "the 200 response's content")[
+        "application/json"
+      ].schema;
       assertMatches(value, schema, path, v2Doc);
     }
     for (const [path, status] of [
       [`/create/v2/visitors/${event.id}?limit=0`, 422],
       [`/create/v2/visitors/${event.id}?contactId=1`, 400],
+      [`/create/v2/visitors/${event.id}?webhookId=${hook.id}`, 404],
     ] as const) {
       const problem = JSON.parse((await restOk(t, "GET", path, status)).text);
-      assertMatches(problem, v2Doc.components.schemas.Problem!, path, v2Doc);
+      assertMatches(problem, v2Doc.components.schemas.Problem, path, v2Doc);
     }
   });
 });

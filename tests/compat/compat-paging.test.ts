@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -46,7 +47,7 @@ async function syncAll(format: RestFormat, resource: string, eventId: string, li
     assert.ok(rows.length <= limit);
     seen.push(...rows);
     if (rows.length < limit) return seen;
-    fromRevision = rows.at(-1)!.revision + 1;
+    fromRevision = must(rows.at(-1), "rows.at(-1)").revision + 1;
   }
   throw new Error("the feed did not end");
 }
@@ -76,10 +77,10 @@ async function feedFixture() {
     });
     ids.push(visitor.id);
   }
-  await gqlUpdate(event.id, ids[0]!, "CANCELLED");
-  await gqlDelete(event.id, ids[2]!);
-  await gqlUpdate(event.id, ids[4]!, "PENDING_CONFIRMATION");
-  await gqlDelete(event.id, ids[5]!);
+  await gqlUpdate(event.id, ids[0], "CANCELLED");
+  await gqlDelete(event.id, ids[2]);
+  await gqlUpdate(event.id, ids[4], "PENDING_CONFIRMATION");
+  await gqlDelete(event.id, ids[5]);
   return { event, ids, typeA, typeB };
 }
 

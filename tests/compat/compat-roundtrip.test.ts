@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -20,9 +21,12 @@ let create: { json: CompiledRoute; xml: CompiledRoute };
 before(async () => {
   const schema = await graphqlSchema();
   const compile = (dialect: typeof V1_JSON) =>
-    compileRoutes(schema, { dialect, routes: ROUTES }).find(
-      (route) => route.operation === "CompatCreateVisitor",
-    )!;
+    must(
+      compileRoutes(schema, { dialect, routes: ROUTES }).find(
+        (route) => route.operation === "CompatCreateVisitor",
+      ),
+      "the CompatCreateVisitor route",
+    );
   create = { json: compile(V1_JSON), xml: compile(V1_XML) };
 });
 
@@ -65,7 +69,7 @@ describe("the REST field model, in process", () => {
   it("reads back every visitor it renders, in XML and in JSON (property)", () => {
     fc.assert(
       fc.property(anyVisitor, (visitor) => {
-        const rest = toRest(visitor, create.json.recordShape, V1_JSON)!;
+        const rest = must(toRest(visitor, create.json.recordShape, V1_JSON), "the visitor in REST form");
         const fromXml = bodyInput(create.xml, renderXml("visitor", rest));
         const fromJson = bodyInput(create.json, JSON.stringify(rest));
         const expected = writable(visitor);
@@ -77,11 +81,14 @@ describe("the REST field model, in process", () => {
   });
 
   it("replaces characters XML 1.0 cannot carry with U+FFFD and stays well-formed", async () => {
-    const rest = toRest(
-      { ...fc.sample(anyVisitor, 1)[0], reference: "bell\u0007 nul\u0000 end" },
-      create.xml.recordShape,
-      V1_XML,
-    )!;
+    const rest = must(
+      toRest(
+        { ...fc.sample(anyVisitor, 1)[0], reference: "bell\u0007 nul\u0000 end" },
+        create.xml.recordShape,
+        V1_XML,
+      ),
+      "the visitor in REST form",
+    );
     const xml = renderXml("visitor", rest);
     assert.match(xml, /<reference>bell\ufffd nul\ufffd end<\/reference>/);
     await assertValidXml(xml, "visitor.xsd");
@@ -118,7 +125,7 @@ describe("GraphQL -> XML -> parse -> GraphQL, through the running server", () =>
         const original = await read(created.createVisitor.id);
         const xml = (await restOk(t, "GET", `/xml/visitors/${event.id}/${original.id}`, 200)).text;
         const copy = (await restOk(t, "POST", `/xml/visitors/${event.id}`, 201, { body: xml })).text;
-        const copyId = /<id>([^<]+)<\/id>/.exec(copy)![1]!;
+        const copyId = must(/<id>([^<]+)<\/id>/.exec(copy), "the copy's <id>")[1];
         const { id: _a, revision: _b, createdAt: _c, updatedAt: _d, ...expected } = original;
         const { id: _e, revision: _f, createdAt: _g, updatedAt: _h, ...actual } = await read(copyId);
         assert.deepEqual(actual, expected);

@@ -90,7 +90,7 @@ function compare(children: OrderedNode[], json: unknown, path: string): void {
     const names = elements.map((node) => Object.keys(node)[0]);
     assert.deepEqual(names, Object.keys(json), `${path}: the same fields in the same order`);
     for (const node of elements) {
-      const name = Object.keys(node)[0]!;
+      const name = Object.keys(node)[0];
       compare(node[name] as OrderedNode[], (json as Record<string, unknown>)[name], `${path}.${name}`);
     }
   } else {

@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -17,7 +18,10 @@ import { restOk } from "./support.js";
 let create: CompiledRoute;
 before(async () => {
   const routes = compileRoutes(await graphqlSchema(), { dialect: V2, routes: V2_ROUTES });
-  create = routes.find((route) => route.operation === "V2CreateVisitor")!;
+  create = must(
+    routes.find((route) => route.operation === "V2CreateVisitor"),
+    "the V2CreateVisitor route",
+  );
 });
 
 describe("the v2 field model, in process", () => {
@@ -51,7 +55,7 @@ describe("the v2 field model, in process", () => {
   it("reads back every visitor it renders (property)", () => {
     fc.assert(
       fc.property(anyVisitor, (visitor) => {
-        const rest = toRest(visitor, create.recordShape, V2)!;
+        const rest = must(toRest(visitor, create.recordShape, V2), "toRest(visitor, create.recordShape, V2)");
         assert.deepEqual(bodyInput(create, JSON.stringify(rest)), writable(visitor));
       }),
       { numRuns: 500 },
@@ -78,9 +82,12 @@ describe("GraphQL -> v2 -> GraphQL, and v2 against v1, through the running serve
           { eventId: event.id, id },
         )
       ).visitor;
-    const v1Create = compileRoutes(await graphqlSchema(), { dialect: V1_JSON, routes: ROUTES }).find(
-      (route) => route.operation === "CompatCreateVisitor",
-    )!;
+    const v1Create = must(
+      compileRoutes(await graphqlSchema(), { dialect: V1_JSON, routes: ROUTES }).find(
+        (route) => route.operation === "CompatCreateVisitor",
+      ),
+      "the CompatCreateVisitor route",
+    );
     const v1Of = async (id: string) =>
       JSON.parse((await restOk(t, "GET", `/json/visitors/${event.id}/${id}`, 200)).text);
 

@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
@@ -81,7 +82,7 @@ describe("Visit Create v2 routes: success, camelCase", () => {
       made.map((expo) => expo.id),
     );
     const [expo] = all as Json[];
-    assert.deepEqual(Object.keys(expo!), [
+    assert.deepEqual(Object.keys(expo), [
       "id",
       "name",
       "reference",
@@ -94,7 +95,7 @@ describe("Visit Create v2 routes: success, camelCase", () => {
       "revision",
     ]);
     const seen: string[] = [];
-    let from = expo!.revision as number;
+    let from = expo.revision as number;
     for (;;) {
       const page = (await v2Ok(
         "GET",
@@ -104,7 +105,7 @@ describe("Visit Create v2 routes: success, camelCase", () => {
       if (page.length === 0) break;
       assert.ok(page.length <= 3);
       seen.push(...page.map((item) => item.id as string));
-      from = (page.at(-1)!.revision as number) + 1;
+      from = (must(page.at(-1), "page.at(-1)").revision as number) + 1;
     }
     assert.deepEqual(
       seen,
@@ -113,14 +114,14 @@ describe("Visit Create v2 routes: success, camelCase", () => {
 
     // Changing an expo gives it a higher revision: it comes again, at the end of the feed.
     await t.ok('mutation($id: ID!) { updateEvent(id: $id, input: { name: "Renamed" }) { id } }', {
-      id: made[0]!.id,
+      id: made[0].id,
     });
     const after = (await v2Ok("GET", `/expos?fromRevision=${from}&reference=${reference}`, 200)) as Json[];
     assert.deepEqual(
       after.map((item) => [item.id, item.name]),
-      [[made[0]!.id, "Renamed"]],
+      [[made[0].id, "Renamed"]],
     );
-    assert.ok((after[0]!.revision as number) >= from);
+    assert.ok((after[0].revision as number) >= from);
   });
 
   it("shows one expo with its questions, and its registration types as Visit does", async () => {
@@ -135,16 +136,18 @@ describe("Visit Create v2 routes: success, camelCase", () => {
       {
         id: question.id,
         kind: "singleChoice",
-        text: (expo.questions as Json[])[0]!.text,
+        text: (expo.questions as Json[])[0].text,
         required: false,
         answers: question.answers.map((answer) => ({ id: answer.id, text: answer.text })),
       },
     ]);
     const types = (await v2Ok("GET", `/registrationTypes/${event.id}`, 200)) as Json[];
     const byId = new Map(types.map((type) => [type.id, type]));
-    assert.deepEqual(Object.keys(byId.get(own)!), ["id", "name", "level", "type"]);
-    assert.deepEqual([byId.get(own)!.level, byId.get(own)!.type], ["expo", "visitor"]);
-    assert.deepEqual([byId.get(wide)!.level, byId.get(wide)!.type], ["organization", "partner"]);
+    const ownType = must(byId.get(own), "the event's own registration type");
+    const wideType = must(byId.get(wide), "the organisation-wide registration type");
+    assert.deepEqual(Object.keys(ownType), ["id", "name", "level", "type"]);
+    assert.deepEqual([ownType.level, ownType.type], ["expo", "visitor"]);
+    assert.deepEqual([wideType.level, wideType.type], ["organization", "partner"]);
   });
 
   it("creates (201 + Location), reads, updates partially, deletes (204) a visitor, and shows the tombstone", async () => {
@@ -162,7 +165,7 @@ describe("Visit Create v2 routes: success, camelCase", () => {
         jobTitle: "Programmer",
         address: { postalCode: "SW1Y", city: "London" },
       },
-      answers: [{ questionId: question.id, answerIds: [question.answers[1]!.id] }],
+      answers: [{ questionId: question.id, answerIds: [question.answers[1].id] }],
     });
     assert.equal(created.status, 201, created.text);
     const visitor = JSON.parse(created.text) as Json;
@@ -182,7 +185,7 @@ describe("Visit Create v2 routes: success, camelCase", () => {
           jobTitle: "Programmer",
           address: { postalCode: "SW1Y", city: "London" },
         },
-        answers: [{ questionId: question.id, answerIds: [question.answers[1]!.id] }],
+        answers: [{ questionId: question.id, answerIds: [question.answers[1].id] }],
         createdAt: undefined,
         updatedAt: undefined,
         revision: undefined,
@@ -316,7 +319,7 @@ describe("Visit Create v2 errors", () => {
       400,
       "BAD_REQUEST",
     );
-    assert.match(unsupported.errors[0]!.error, /not supported/);
+    assert.match(unsupported.errors[0].error, /not supported/);
     // Nothing was written by the refused POST.
     assert.deepEqual(await v2Ok("GET", `/visitors/${eventId}`, 200), []);
   });
@@ -406,7 +409,10 @@ describe("Visit Create v2 errors", () => {
       "registration-state",
       "registrationState",
     ]);
-    const state = readProblem.errors.find((item) => item.field === "registrationState")!;
+    const state = must(
+      readProblem.errors.find((item) => item.field === "registrationState"),
+      "the registrationState error",
+    );
     assert.match(state.error, /must be one of invited, registering, .*pendingConfirmation/);
     assert.equal(state.description, `registrationState ${state.error}`);
 

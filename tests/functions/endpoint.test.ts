@@ -78,7 +78,7 @@ describe("endpoint functions: visit.graphql as the function's API key", () => {
     for (let i = 0; i < 2; i++) await createVisitor(t, eventB);
     await t.ok("mutation($eventId: ID!, $id: ID!) { deleteVisitor(eventId: $eventId, id: $id) { id } }", {
       eventId: eventA,
-      id: visitors[0]!.id,
+      id: visitors[0].id,
     });
     counter = await endpoint(COUNT_VISITORS, { eventIds: [eventA] });
   });

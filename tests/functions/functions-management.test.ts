@@ -264,7 +264,7 @@ describe("function management: checks at save", () => {
       createFunction(t, { type: "ENDPOINT", key: "race-b", apiKeyId: key.id }),
     ]);
     const moves = await Promise.all(
-      [one, two].map((fn) => t.gql(UPDATE, { id: fn!.id, input: { key: "race-target" } })),
+      [one, two].map((fn) => t.gql(UPDATE, { id: fn.id, input: { key: "race-target" } })),
     );
     assert.deepEqual(moves.map((result) => failure(result).status).sort(), [200, 409]);
   });

@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
@@ -330,8 +331,8 @@ describe("statistics of visit.graphql", () => {
       for (const bucket of data.apiStatistics) {
         assert.equal(bucket.apiKeyId, statsKey.id);
         sum[bucket.type] ??= { calls: 0, errors: 0 };
-        sum[bucket.type]!.calls += bucket.calls;
-        sum[bucket.type]!.errors += bucket.errors;
+        sum[bucket.type].calls += bucket.calls;
+        sum[bucket.type].errors += bucket.errors;
       }
       return sum;
     };
@@ -429,7 +430,7 @@ describe("run retention", () => {
 
   it(`keeps the newest ${RUN_RETENTION.runs} runs of a function`, async () => {
     const fn = await task("return 1;");
-    const { organisationId } = (await t.app.services.functions.byId(fn.id))!;
+    const { organisationId } = must(await t.app.services.functions.byId(fn.id), "the stored function");
     const extra = 5;
     // run-0 is the newest; run-1004 the oldest. All within the day.
     const recent = Array.from({ length: RUN_RETENTION.runs + extra }, (_, i) =>
@@ -467,7 +468,7 @@ describe("run retention", () => {
 
   it(`drops runs older than ${RUN_RETENTION.days} days, however few there are`, async () => {
     const fn = await task("return 1;");
-    const { organisationId } = (await t.app.services.functions.byId(fn.id))!;
+    const { organisationId } = must(await t.app.services.functions.byId(fn.id), "the stored function");
     await insertRuns([
       row(fn.id, organisationId, `old-${fn.id}-1`, ago((RUN_RETENTION.days + 1) * DAY)),
       row(fn.id, organisationId, `old-${fn.id}-2`, ago(90 * DAY)),

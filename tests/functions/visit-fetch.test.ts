@@ -46,8 +46,8 @@ async function callsOf(key: ApiKeyRef) {
   for (const bucket of data.apiStatistics) {
     assert.equal(bucket.apiKeyId, key.id);
     sum[bucket.type] ??= { calls: 0, errors: 0 };
-    sum[bucket.type]!.calls += bucket.calls;
-    sum[bucket.type]!.errors += bucket.errors;
+    sum[bucket.type].calls += bucket.calls;
+    sum[bucket.type].errors += bucket.errors;
   }
   return sum;
 }
@@ -88,13 +88,13 @@ describe("visit.fetch: this server's REST routes from a function", () => {
       ids: [existing.id],
       state: "registered",
     });
-    const created = result.created!;
+    const created = result.created;
     assert.equal(created.status, 201);
     assert.equal(created.firstName, "Grace");
     const createdId = String(created.location).split("/").at(-1);
     assert.equal(created.location, `/json/visitors/${event.id}/${createdId}`);
-    assert.equal(result.xml!.status, 200);
-    assert.match(String(result.xml!.text), /<first-name>Grace<\/first-name>/);
+    assert.equal(result.xml.status, 200);
+    assert.match(String(result.xml.text), /<first-name>Grace<\/first-name>/);
     const outside = result.outside as { status: number; ok: boolean; body: Json };
     assert.deepEqual([outside.status, outside.ok], [403, false]);
     assert.equal(outside.body.reason, "EVENT_NOT_ALLOWED");

@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -141,7 +142,11 @@ describe("BullMQ task scheduler", { skip: bullmqSkipReason(loadEnv()) }, () => {
     assert.deepEqual(await tasks.schedulerIds(), [quick.id, held.id, created.id].sort());
     // Re-registering kept the schedule's phase: the next run is still a whole number of ticks on.
     const nextAfter = (await tasks.queue.getJobScheduler(quick.id))?.next;
-    assert.equal((nextAfter! - nextBefore!) % 1000, 0, `next run moved from ${nextBefore} to ${nextAfter}`);
+    assert.equal(
+      (must(nextAfter, "nextAfter") - must(nextBefore, "nextBefore")) % 1000,
+      0,
+      `next run moved from ${nextBefore} to ${nextAfter}`,
+    );
 
     // Three workers now take the ticks. The held task's run is held until two more of its ticks
     // were processed, on any instance: none started a second run.

@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -41,9 +42,10 @@ function spawnWorker(t: TestApp): ChildProcess & { output: () => string } {
 }
 
 async function exitCode(child: ChildProcess): Promise<number | string> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode!;
+  if (child.exitCode !== null || child.signalCode !== null)
+    return child.exitCode ?? must(child.signalCode, "child.signalCode");
   const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
-  return code ?? signal!;
+  return code ?? must(signal, "signal");
 }
 
 describe("BullMQ worker processes", { skip: bullmqSkipReason(loadEnv()) }, () => {

@@ -17,6 +17,7 @@ import {
   functionCode,
 } from "../support/factories.js";
 import { type TestApp, waitFor } from "../support/harness.js";
+import { must } from "../support/must.js";
 
 export type Run = {
   id: string;
@@ -81,9 +82,9 @@ const describeRuns = (runs: Run[]) =>
 /** Each run ends before the next starts. */
 export function assertSequential(runs: Run[]): void {
   for (let i = 1; i < runs.length; i++) {
-    const previous = runs[i - 1]!;
+    const previous = runs[i - 1];
     assert.ok(
-      previous.finishedAt !== null && runs[i]!.startedAt >= previous.finishedAt,
+      previous.finishedAt !== null && runs[i].startedAt >= previous.finishedAt,
       `run ${i} started while run ${i - 1} was still going: ${describeRuns(runs)}`,
     );
   }
@@ -173,7 +174,7 @@ export function bullmqSkipReason(env: Pick<Env, "REDIS_URL" | "DATABASE_URL">): 
 
 /** The test's own view of the task queue under the app's REDIS_PREFIX. */
 export function openTaskQueue(t: TestApp) {
-  const redis = createRedis(t.env.REDIS_URL!, "test", createLogger(t.env));
+  const redis = createRedis(must(t.env.REDIS_URL, "t.env.REDIS_URL"), "test", createLogger(t.env));
   const queue = new Queue<TaskJobData>(FUNCTION_QUEUE, { connection: redis, prefix: t.env.REDIS_PREFIX });
   return {
     queue,

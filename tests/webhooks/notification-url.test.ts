@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -90,7 +91,10 @@ describe("notification URL", () => {
     const { updateOrganisation } = await setUrl({ notificationUrl: null });
     assert.equal(updateOrganisation.organisation.notificationUrl, null);
     const set = await setUrl({ notificationUrl: `${receiver.url("/notify")}?source=visit` });
-    const secret = set.updateOrganisation.notificationSecret!;
+    const secret = must(
+      set.updateOrganisation.notificationSecret,
+      "set.updateOrganisation.notificationSecret",
+    );
     assert.ok(secret, "a new URL after removal gets a new secret");
     receiver.pings.length = 0;
     receiver.handler = () => 200;
@@ -184,7 +188,7 @@ describe("notification URL", () => {
       async () => (await notification()).deliveredRevision >= visitor.revision,
       10_000,
     );
-    assert.equal(receiver.pings[3]!.query.visitor, visitor.id);
+    assert.equal(receiver.pings[3].query.visitor, visitor.id);
     assert.equal(receiver.pings.length, 4);
   });
 });

@@ -247,7 +247,7 @@ export async function pull(
       { eventId, after, webhookId },
       { as },
     );
-    const page = data[kind]!;
+    const page = data[kind];
     records.push(...page.edges.map((edge) => edge.node));
     if (!page.pageInfo.hasNextPage) return records;
     after = page.pageInfo.endCursor;

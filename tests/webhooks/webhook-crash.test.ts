@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -44,12 +45,16 @@ class Child {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    this.process.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      this.output += chunk;
-    });
-    this.process.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-      this.output += chunk;
-    });
+    must(this.process.stdout, "this.process.stdout")
+      .setEncoding("utf8")
+      .on("data", (chunk: string) => {
+        this.output += chunk;
+      });
+    must(this.process.stderr, "this.process.stderr")
+      .setEncoding("utf8")
+      .on("data", (chunk: string) => {
+        this.output += chunk;
+      });
     this.exited = new Promise((resolve) => this.process.once("exit", resolve));
     children.add(this);
   }
@@ -74,7 +79,7 @@ class Child {
         clearTimeout(timer);
         resolve();
       };
-      child.process.stdout!.on("data", check);
+      must(child.process.stdout, "child.process.stdout").on("data", check);
       child.exited.then(() => reject(new Error(`the server exited at start:\n${child.output}`)));
       check();
     });
@@ -189,8 +194,8 @@ async function crashScenario(storage: Record<string, string>) {
     assert.deepEqual(pulls, [[visitor.id]], "the pull returns the write");
     const [lost, repeated] = receiver.pings;
     assert.equal(receiver.pings.length, 2, "one ping repeated, no more");
-    assert.equal(repeated!.headers["webhook-id"], lost!.headers["webhook-id"], "the same ping, repeated");
-    assert.ok(verifyStandardWebhook(createWebhook.secret, repeated!.headers, ""));
+    assert.equal(repeated.headers["webhook-id"], lost.headers["webhook-id"], "the same ping, repeated");
+    assert.ok(verifyStandardWebhook(createWebhook.secret, repeated.headers, ""));
     await second.kill();
   } finally {
     await receiver.close();
@@ -209,7 +214,7 @@ describe("webhook delivery across a crash", () => {
     await db.database.close();
     try {
       await crashScenario({
-        DATABASE_URL: db.url!,
+        DATABASE_URL: must(db.url, "db.url"),
         ...(base.REDIS_URL && { REDIS_URL: base.REDIS_URL, REDIS_PREFIX: redisPrefix }),
       });
     } finally {

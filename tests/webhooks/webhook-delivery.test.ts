@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -68,17 +69,17 @@ describe("webhook delivery", () => {
 
     const visitor = await createVisitor(t, event.id);
     const [ping] = await receiver.waitForPings(1);
-    assert.equal(ping!.method, "GET");
-    assert.equal(ping!.path, "/in");
-    assert.deepEqual(ping!.query, { token: "abc", expoId: event.id, webhookId: webhook.id });
-    assert.equal(ping!.body, "");
-    assert.equal(ping!.headers["content-length"], undefined);
-    assert.ok(verifyStandardWebhook(secret, ping!.headers, ""), "the signature verifies");
+    assert.equal(ping.method, "GET");
+    assert.equal(ping.path, "/in");
+    assert.deepEqual(ping.query, { token: "abc", expoId: event.id, webhookId: webhook.id });
+    assert.equal(ping.body, "");
+    assert.equal(ping.headers["content-length"], undefined);
+    assert.ok(verifyStandardWebhook(secret, ping.headers, ""), "the signature verifies");
     assert.equal(
-      verifyStandardWebhook(`whsec_${Buffer.alloc(32).toString("base64")}`, ping!.headers, ""),
+      verifyStandardWebhook(`whsec_${Buffer.alloc(32).toString("base64")}`, ping.headers, ""),
       false,
     );
-    assert.equal(verifyStandardWebhook(secret, ping!.headers, "a body"), false, "the empty body is signed");
+    assert.equal(verifyStandardWebhook(secret, ping.headers, "a body"), false, "the empty body is signed");
 
     const done = await settled(event.id, webhook.id, visitor.revision);
     assert.equal(done.lastStatus, 200);
@@ -119,7 +120,7 @@ describe("webhook delivery", () => {
     const created = [];
     for (let i = 0; i < 50; i++) created.push(await createVisitor(t, event.id));
     const burstMs = Date.now() - started;
-    const last = created.at(-1)!.revision;
+    const last = must(created.at(-1), "created.at(-1)").revision;
     await settled(event.id, webhook.id, last);
     await receiver.idle();
 
@@ -164,12 +165,12 @@ describe("webhook delivery", () => {
     assert.equal(receiver.pings.length, 1, "no second ping while the first is unanswered");
     release();
 
-    await settled(event.id, webhook.id, later.at(-1)!.revision);
+    await settled(event.id, webhook.id, must(later.at(-1), "later.at(-1)").revision);
     await receiver.idle();
     assert.equal(receiver.pings.length, 2, "exactly one more ping");
     assert.deepEqual(pulls, [[first.id], later.map((visitor) => visitor.id)]);
     assert.equal(
-      meanwhile[0]!.coveredRevision,
+      meanwhile[0].coveredRevision,
       inFlight.coveredRevision,
       "the ping in flight kept its window",
     );

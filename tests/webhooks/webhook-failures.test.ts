@@ -1,3 +1,4 @@
+import { must } from "../support/must.js";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -62,7 +63,7 @@ describe("webhook failures", () => {
     assert.equal(attempts.length, LADDER.length + 1, "the first attempt and one per ladder step");
     assert.equal(new Set(attempts.map((ping) => ping.headers["webhook-id"])).size, 1, "retries of one ping");
     for (const [step, delay] of LADDER.entries()) {
-      const gap = attempts[step + 1]!.at - attempts[step]!.at;
+      const gap = attempts[step + 1].at - attempts[step].at;
       assert.ok(gap >= delay, `retry ${step + 1} came after ${gap} ms, not before ${delay} ms`);
     }
     assert.equal(failed.errorCount, LADDER.length + 1);
@@ -141,7 +142,7 @@ describe("webhook failures", () => {
         [1, null, `timed out after ${TIMEOUT_MS} ms`],
       ],
     );
-    assert.ok(log[1]!.durationMs >= TIMEOUT_MS);
+    assert.ok(log[1].durationMs >= TIMEOUT_MS);
   });
 
   it("counts a 3xx as a failure and does not follow it", async () => {
@@ -228,8 +229,8 @@ describe("webhook delivery log", () => {
       assert.equal(receiver.pings.length, 105);
       const log = await deliveries(t, webhook.id);
       assert.equal(log.length, 100);
-      assert.equal(log[0]!.attempt, 105);
-      assert.equal(log.at(-1)!.attempt, 6);
+      assert.equal(log[0].attempt, 105);
+      assert.equal(must(log.at(-1), "log.at(-1)").attempt, 6);
     } finally {
       await t.close();
       await receiver.close();

@@ -171,10 +171,10 @@ describe("webhook management", () => {
       "DELETED",
     ]);
     const [deleted, , , , urlChange, created] = webhookAuditLog;
-    assert.equal(deleted!.apiKeyId, key.id);
-    assert.equal(urlChange!.apiKeyId, key.id);
-    assert.deepEqual(urlChange!.changes, { url: { from: receiver.url("/one"), to: receiver.url("/two") } });
-    assert.ok(created!.userId);
+    assert.equal(deleted.apiKeyId, key.id);
+    assert.equal(urlChange.apiKeyId, key.id);
+    assert.deepEqual(urlChange.changes, { url: { from: receiver.url("/one"), to: receiver.url("/two") } });
+    assert.ok(created.userId);
     assert.equal(JSON.stringify(webhookAuditLog).includes("whsec_"), false, "never the secret");
 
     const seenByKey = await t.ok<{ webhookAuditLog: Entry[] }>(AUDIT, {}, { as: key.secret });

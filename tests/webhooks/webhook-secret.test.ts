@@ -25,13 +25,13 @@ describe("webhook signing secrets", () => {
     const { webhook, secret } = await createWebhook(t, event.id, { url: "http://93.184.216.34/in" });
     const [row] = await t.app.database.db.select().from(webhooks).where(eq(webhooks.id, webhook.id));
     const key = Buffer.from(secret.slice("whsec_".length), "base64");
-    assert.ok(!row!.secret.includes(secret.slice("whsec_".length)), "not stored in the clear");
-    assert.ok(!row!.secret.includes(key.toString("base64url")));
+    assert.ok(!row.secret.includes(secret.slice("whsec_".length)), "not stored in the clear");
+    assert.ok(!row.secret.includes(key.toString("base64url")));
     const secrets = new WebhookSecrets(t.app.database.db, t.env.WEBHOOK_SECRET_KEY);
-    assert.equal(await secrets.open(webhook.id, row!.secret), secret);
-    await assert.rejects(secrets.open("another-webhook", row!.secret), "bound to its webhook");
+    assert.equal(await secrets.open(webhook.id, row.secret), secret);
+    await assert.rejects(secrets.open("another-webhook", row.secret), "bound to its webhook");
     const otherKey = new WebhookSecrets(t.app.database.db, randomBytes(32));
-    await assert.rejects(otherKey.open(webhook.id, row!.secret), /another WEBHOOK_SECRET_KEY/);
+    await assert.rejects(otherKey.open(webhook.id, row.secret), /another WEBHOOK_SECRET_KEY/);
   });
 
   it("without WEBHOOK_SECRET_KEY, generates one key in the database that every instance shares", async () => {

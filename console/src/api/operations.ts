@@ -8,6 +8,7 @@ import type {
   EventSummary,
   FunctionInput,
   ManualRun,
+  Organisation,
   Resolution,
   Role,
   RunPage,
@@ -15,6 +16,12 @@ import type {
   StatisticsBucket,
   User,
   UserFunction,
+  Webhook,
+  WebhookAuditEntry,
+  WebhookDelivery,
+  WebhookInput,
+  WebhookState,
+  WebhookType,
 } from "./types";
 
 const USER = "id email name roles active createdAt";
@@ -134,4 +141,80 @@ export const UpdateUser = operation<
 );
 export const DeleteUser = operation<{ deleteUser: { id: string } }, { id: string }>(
   "mutation DeleteUser($id: ID!) { deleteUser(id: $id) { id } }",
+);
+
+const TARGET = `url state errorCount deliveredRevision coveredRevision nextAttemptAt lastSentAt lastStatus
+  lastError createdAt updatedAt`;
+const WEBHOOK = `id eventId type enabled ${TARGET}`;
+const DELIVERY = "id webhookId messageId attempt coveredRevision at status error durationMs";
+const WEBHOOK_AUDIT = "id webhookId eventId action userId apiKeyId changes at";
+const ORGANISATION = `id name notificationUrl notification { ${TARGET} }`;
+
+export const Webhooks = operation<{ webhooks: Webhook[] }, { eventId: string }>(
+  `query Webhooks($eventId: ID!) { webhooks(eventId: $eventId) { ${WEBHOOK} } }`,
+);
+export const CreateWebhook = operation<
+  { createWebhook: { webhook: Webhook; secret: string } },
+  { eventId: string; input: { type: WebhookType; url: string; enabled: boolean } }
+>(
+  `mutation CreateWebhook($eventId: ID!, $input: CreateWebhookInput!) {
+    createWebhook(eventId: $eventId, input: $input) { webhook { ${WEBHOOK} } secret }
+  }`,
+);
+export const UpdateWebhook = operation<
+  { updateWebhook: Webhook },
+  { eventId: string; id: string; input: WebhookInput }
+>(
+  `mutation UpdateWebhook($eventId: ID!, $id: ID!, $input: UpdateWebhookInput!) {
+    updateWebhook(eventId: $eventId, id: $id, input: $input) { ${WEBHOOK} }
+  }`,
+);
+export const DeleteWebhook = operation<{ deleteWebhook: { id: string } }, { eventId: string; id: string }>(
+  "mutation DeleteWebhook($eventId: ID!, $id: ID!) { deleteWebhook(eventId: $eventId, id: $id) { id } }",
+);
+export const WebhookDeliveries = operation<
+  { webhookDeliveries: WebhookDelivery[] },
+  { webhookId: string; first?: number; before?: string }
+>(
+  `query WebhookDeliveries($webhookId: ID!, $first: Int, $before: DateTimeISO) {
+    webhookDeliveries(webhookId: $webhookId, first: $first, before: $before) { ${DELIVERY} }
+  }`,
+);
+export const WebhookAuditLog = operation<
+  { webhookAuditLog: WebhookAuditEntry[] },
+  { eventId: string; webhookId: string; first?: number; before?: string }
+>(
+  `query WebhookAuditLog($eventId: ID, $webhookId: ID, $first: Int, $before: DateTimeISO) {
+    webhookAuditLog(eventId: $eventId, webhookId: $webhookId, first: $first, before: $before) {
+      ${WEBHOOK_AUDIT}
+    }
+  }`,
+);
+
+export const OrganisationSettings = operation<{ organisation: Organisation }>(
+  `query Organisation { organisation { ${ORGANISATION} } }`,
+);
+export const UpdateOrganisation = operation<
+  { updateOrganisation: { organisation: Organisation; notificationSecret: string | null } },
+  { input: { notificationUrl?: string | null; notificationState?: WebhookState } }
+>(
+  `mutation UpdateOrganisation($input: UpdateOrganisationInput!) {
+    updateOrganisation(input: $input) { organisation { ${ORGANISATION} } notificationSecret }
+  }`,
+);
+export const NotificationDeliveries = operation<
+  { notificationDeliveries: WebhookDelivery[] },
+  { first?: number; before?: string }
+>(
+  `query NotificationDeliveries($first: Int, $before: DateTimeISO) {
+    notificationDeliveries(first: $first, before: $before) { ${DELIVERY} }
+  }`,
+);
+export const NotificationAuditLog = operation<
+  { notificationAuditLog: WebhookAuditEntry[] },
+  { first?: number; before?: string }
+>(
+  `query NotificationAuditLog($first: Int, $before: DateTimeISO) {
+    notificationAuditLog(first: $first, before: $before) { ${WEBHOOK_AUDIT} }
+  }`,
 );

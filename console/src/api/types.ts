@@ -106,3 +106,56 @@ export type StatisticsBucket = {
   clientErrors: number;
   serverErrors: number;
 };
+
+export const WEBHOOK_TYPES = ["VISITOR", "PARTNER"] as const;
+export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+export type WebhookState = "WAIT" | "ERROR";
+/** What a webhook and the notification URL share: where pings go and how delivery stands. */
+export type DeliveryTarget = {
+  url: string;
+  state: WebhookState;
+  errorCount: number;
+  deliveredRevision: number;
+  coveredRevision: number | null;
+  nextAttemptAt: string | null;
+  lastSentAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+export type Webhook = DeliveryTarget & {
+  id: string;
+  eventId: string;
+  type: WebhookType;
+  enabled: boolean;
+};
+export type WebhookInput = { url?: string; enabled?: boolean; state?: WebhookState };
+export type WebhookDelivery = {
+  id: string;
+  webhookId: string;
+  messageId: string;
+  attempt: number;
+  coveredRevision: number;
+  at: string;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+};
+export type WebhookAuditAction = "CREATED" | "UPDATED" | "DISABLED" | "ENABLED" | "RESET" | "DELETED";
+export type WebhookAuditEntry = {
+  id: string;
+  webhookId: string;
+  eventId: string | null;
+  action: WebhookAuditAction;
+  userId: string | null;
+  apiKeyId: string | null;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  at: string;
+};
+export type Organisation = {
+  id: string;
+  name: string;
+  notificationUrl: string | null;
+  notification: DeliveryTarget | null;
+};

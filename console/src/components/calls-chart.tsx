@@ -32,7 +32,7 @@ export function CallsChart(props: { data: ChartData; resolution: Resolution; tit
       totals.push(running);
     }
     const order = types.map((_, index) => index).reverse();
-    const halfStep = data.x.length > 1 ? (data.x[1]! - data.x[0]!) / 2000 : 1800;
+    const halfStep = data.x.length > 1 ? (data.x[1] - data.x[0]) / 2000 : 1800;
     const bars = uPlot.paths.bars?.({ size: [0.8, 48] });
     const options: uPlot.Options = {
       width: Math.max(element.clientWidth, 280),
@@ -50,7 +50,7 @@ export function CallsChart(props: { data: ChartData; resolution: Resolution; tit
           value: (_u, value) => (value === null ? "—" : new Date(value * 1000).toLocaleString()),
         },
         ...order.map((position) => {
-          const type = types[position]!;
+          const type = types[position];
           return {
             label: type,
             fill: COLOURS[type],
@@ -72,7 +72,7 @@ export function CallsChart(props: { data: ChartData; resolution: Resolution; tit
     };
     const chart = new uPlot(
       options,
-      [data.x.map((ms) => ms / 1000), ...order.map((position) => totals[position]!), data.errors],
+      [data.x.map((ms) => ms / 1000), ...order.map((position) => totals[position]), data.errors],
       element,
     );
     const resize = new ResizeObserver(() =>

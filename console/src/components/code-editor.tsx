@@ -34,9 +34,10 @@ export function CodeEditor(props: {
     let cancelled = false;
     loadCodeMirror().then(
       ({ javascript, EditorState, EditorView, basicSetup }) => {
-        if (cancelled) return;
+        // The host is mounted until the effect is cleaned up, which sets `cancelled`.
+        if (cancelled || !host.current) return;
         const editor = new EditorView({
-          parent: host.current!,
+          parent: host.current,
           state: EditorState.create({
             doc: props.initialValue,
             extensions: [

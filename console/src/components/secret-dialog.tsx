@@ -1,16 +1,39 @@
+import type { ComponentChildren } from "preact";
 import { CopyButton } from "./copy-button";
 import { Dialog } from "./dialog";
 
-/** The new key's secret: shown now and never again (the server keeps only its hash). */
-export function SecretDialog({ secret, onClose }: { secret: string; onClose: () => void }) {
+/**
+ * A new secret (an API key, a webhook's signing secret): shown now and never again (the server
+ * keeps only a hash, or keeps it sealed).
+ */
+export function SecretDialog({
+  secret,
+  onClose,
+  title = "Your new API key",
+  label = "API key",
+  stored = "I have stored the key",
+  children,
+}: {
+  secret: string;
+  onClose: () => void;
+  title?: string;
+  label?: string;
+  stored?: string;
+  /** The warning; the API key's by default. */
+  children?: ComponentChildren;
+}) {
   return (
-    <Dialog title="Your new API key" onClose={onClose}>
+    <Dialog title={title} onClose={onClose}>
       <p class="banner banner-warn" role="note">
-        Copy the key now and store it safely. It is shown only this once: the server keeps only a hash and
-        cannot show it again. Lost it? Add a new key and delete this one.
+        {children ?? (
+          <>
+            Copy the key now and store it safely. It is shown only this once: the server keeps only a hash and
+            cannot show it again. Lost it? Add a new key and delete this one.
+          </>
+        )}
       </p>
       <label class="secret-label" for="new-secret">
-        API key
+        {label}
       </label>
       <div class="secret-row">
         <input
@@ -24,7 +47,7 @@ export function SecretDialog({ secret, onClose }: { secret: string; onClose: () 
       </div>
       <div class="actions">
         <button type="button" class="primary" onClick={onClose}>
-          I have stored the key
+          {stored}
         </button>
       </div>
     </Dialog>

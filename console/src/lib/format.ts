@@ -4,6 +4,12 @@ const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeS
 export const formatDateTime = (iso: string | null | undefined): string =>
   iso ? dateTime.format(new Date(iso)) : "—";
 
+const precise = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+/** With seconds, for attempts that come seconds apart (webhook retries). */
+export const formatDateTimeSeconds = (iso: string | null | undefined): string =>
+  iso ? precise.format(new Date(iso)) : "—";
+
 /** `<input type="datetime-local">` value for an ISO timestamp, in local time. */
 export function toLocalInput(iso: string | null | undefined): string {
   if (!iso) return "";

@@ -14,7 +14,7 @@ import type { PageProps } from "../routes";
 const ROLE_LABELS: Record<Role, string> = {
   ADMIN: "Admin (everything)",
   USER_ACCOUNT_MANAGEMENT: "Account management (users, API keys, functions, statistics)",
-  DATA_MANAGEMENT: "Data management (events, registration types, visitors, partners)",
+  DATA_MANAGEMENT: "Data management (events, registration types, visitors, partners, webhooks)",
 };
 const roleOptions = (canGrantAdmin: boolean) =>
   ROLES.filter((role) => canGrantAdmin || role !== "ADMIN").map((role) => ({

@@ -132,7 +132,7 @@ export class NotificationUrlService {
               secret: sealed,
             })
             .returning();
-          await writeAudit(tx, created!, "CREATED", admin, auditChanges({}, created!));
+          await writeAudit(tx, created, "CREATED", admin, auditChanges({}, created));
           return { row: created, created: true };
         }
         if (url === null) {
@@ -145,9 +145,9 @@ export class NotificationUrlService {
           .set({ ...(url !== undefined && { url }), ...(reset && RESET), updatedAt: new Date() })
           .where(eq(webhooks.id, before.id))
           .returning();
-        const changes = auditChanges(before, after!);
+        const changes = auditChanges(before, after);
         if (Object.keys(changes).length > 0 || reset) {
-          await writeAudit(tx, after!, updateAction(changes, reset), admin, changes);
+          await writeAudit(tx, after, updateAction(changes, reset), admin, changes);
         }
         return { row: after, created: false };
       })

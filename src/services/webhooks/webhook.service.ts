@@ -125,8 +125,8 @@ export class WebhookService {
           secret: sealed,
         })
         .returning();
-      await writeAudit(tx, created!, "CREATED", org, auditChanges({}, created!));
-      return created!;
+      await writeAudit(tx, created, "CREATED", org, auditChanges({}, created));
+      return created;
     });
     this.changed(row);
     return { webhook: toWebhook(row), secret };
@@ -153,11 +153,11 @@ export class WebhookService {
         })
         .where(eq(webhooks.id, id))
         .returning();
-      const changes = auditChanges(before, after!);
+      const changes = auditChanges(before, after);
       if (Object.keys(changes).length > 0 || reset) {
-        await writeAudit(tx, after!, updateAction(changes, reset), org, changes);
+        await writeAudit(tx, after, updateAction(changes, reset), org, changes);
       }
-      return after!;
+      return after;
     });
     this.changed(row);
     return toWebhook(row);
