@@ -220,6 +220,13 @@ describe("Redis outage", { timeout: 300_000 }, () => {
 
     await redis.stop();
     const warningsBefore = first.warnings().length;
+    // Once the server has seen Redis go (its connections closed), nothing waits for it at all.
+    await waitFor(
+      "the server to notice Redis is gone",
+      async () =>
+        ((await (await fetch(`${first.url}/readyz`)).json()) as { redis?: string }).redis === "unreachable",
+      10_000,
+    );
 
     // Function changes answer at once, and are stored.
     const created = await first.gql<{ createFunction: { id: string } }>(
