@@ -15,13 +15,19 @@ import {
   redisRateLimiter,
 } from "@/src/services/rate-limiter.js";
 import { createApiKey, createEvent, failure } from "./support/factories.js";
-import { clockInMinute, mockClock, startApp, type TestApp, waitFor } from "./support/harness.js";
+import { clockInMinute, startApp, type TestApp, waitFor } from "./support/harness.js";
 
 // Per-key limits: calls per minute (fixed UTC-minute window) and calls in flight; refusals are 429
 // RATE_LIMITED with Retry-After. In memory for one instance, in Redis for many.
 
 const REDIS_URL = process.env.REDIS_URL;
 const DATABASE_URL = process.env.DATABASE_URL;
+
+/** Pins the clock 10 s into a UTC minute, so a test never straddles a window. */
+function pinMinute(t: TestContext) {
+  const now = Math.floor(Date.now() / 60_000) * 60_000 + 10_000;
+  t.mock.method(Date, "now", () => now);
+}
 
 async function refusal(attempt: Promise<unknown>): Promise<AppError> {
   try {
@@ -144,26 +150,64 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
     await Promise.all(connections.map((connection) => connection.quit()));
   });
 
-  // Two limiters on two connections, as on two instances, taking turns: the contract holds across them.
+  // Each instance admits on its local counts and exchanges them with Redis in batches; here every
+  // call waits for an exchange first, as if one sync interval had passed.
   limiterContract(() => {
-    const instances = [redisRateLimiter(connect(), prefix), redisRateLimiter(connect(), prefix)];
-    let turn = 0;
+    const limiter = redisRateLimiter(connect(), prefix);
     return {
-      acquire: (keyId, limits) => instances[turn++ % 2].acquire(keyId, limits),
-      close: async () => {},
+      acquire: async (keyId, limits) => {
+        await limiter.sync();
+        return limiter.acquire(keyId, limits);
+      },
+      status: () => limiter.status(),
+      close: () => limiter.close(),
     };
   });
 
+  it("shares a key's calls and slots across instances once they have synced", async (t) => {
+    pinMinute(t);
+    const [a, b] = [redisRateLimiter(connect(), prefix), redisRateLimiter(connect(), prefix)];
+    const syncBoth = async () => {
+      for (let round = 0; round < 2; round++) for (const limiter of [a, b]) await limiter.sync();
+    };
+    const id = `key-${randomBytes(6).toString("hex")}`;
+    const limits = { perMinute: 4, concurrency: 1 };
+    // B's first call of the key is admitted on what B knew: the tolerance of one sync interval.
+    (await a.acquire(id, limits))();
+    (await b.acquire(id, limits))();
+    await syncBoth();
+    (await a.acquire(id, limits))();
+    const held = await a.acquire(id, limits); // the 4th call, still in flight
+    await syncBoth();
+    const [byConcurrency, byMinute] = [
+      await refusal(b.acquire(id, { ...limits, perMinute: 5 })),
+      await refusal(b.acquire(id, limits)),
+    ];
+    assert.match(byConcurrency.message, /concurrent/, "A's call in flight counts on B");
+    assert.match(byMinute.message, /calls per minute/, "A's calls count on B");
+    held();
+    await syncBoth();
+    (await b.acquire(id, { ...limits, perMinute: 5 }))();
+  });
+
   it("frees the slots of a crashed holder once they are older than the longest request", async (ctx) => {
-    const clock = mockClock(ctx);
+    // A stopped clock: only the test's advances count, however slow the machine.
+    let now = Math.floor(Date.now() / 60_000) * 60_000 + 10_000;
+    ctx.mock.method(Date, "now", () => now);
+    const clock = { advance: (ms: number) => (now += ms) };
     const redis = connect();
     const id = `key-${randomBytes(6).toString("hex")}`;
-    const crashed = redisRateLimiter(redis, prefix, 300);
-    const survivor = redisRateLimiter(connect(), prefix, 300);
+    const crashed = redisRateLimiter(redis, prefix, { maxRequestMs: 300 });
+    const survivor = redisRateLimiter(connect(), prefix, { maxRequestMs: 300 });
     await crashed.acquire(id, { perMinute: 100, concurrency: 1 }); // never released: the holder died
+    await crashed.close(); // its last sync: it never releases or syncs again
+    // The survivor's first call of the key is admitted on what it knew (nothing) and syncs.
+    (await survivor.acquire(id, { perMinute: 100, concurrency: 1 }))();
     clock.advance(250); // younger than the longest request: still held
+    await survivor.sync();
     await refusal(survivor.acquire(id, { perMinute: 100, concurrency: 1 }));
     clock.advance(100);
+    await survivor.sync();
     const release = await survivor.acquire(id, { perMinute: 100, concurrency: 1 });
     release();
   });
@@ -173,8 +217,9 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
     const id = `key-${randomBytes(6).toString("hex")}`;
     const limiter = redisRateLimiter(redis, prefix);
     const release = await limiter.acquire(id, { perMinute: 100, concurrency: 5 });
+    await limiter.sync();
     const slots = `${prefix}:rl:slots:${id}`;
-    assert.equal(await redis.zcard(slots), 1, "the slot is taken");
+    assert.equal(await redis.hlen(slots), 1, "the slot is taken");
     const keys = await redis.keys(`${prefix}:*${id}*`);
     assert.equal(keys.length, 2, keys.join(", "));
     for (const name of keys) {
@@ -182,12 +227,13 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
       assert.ok(ttl > 0 && ttl <= 600_000, `${name}: ${ttl}`);
     }
     release();
-    await waitFor("the released slot to be removed", async () => (await redis.zcard(slots)) === 0);
+    await waitFor("the released slot to be removed", async () => (await redis.hlen(slots)) === 0);
   });
 });
 
 describe("redisRateLimiter while Redis is unreachable", () => {
-  it("lets calls through within about a second and reports it, instead of hanging", async () => {
+  it("enforces each key's limit on this instance without waiting, and reports the outage once", async (t) => {
+    pinMinute(t);
     // Port 1 on loopback: nothing listens, so every command fails; no traffic leaves the machine.
     const redis = new Redis("redis://127.0.0.1:1", {
       lazyConnect: true,
@@ -197,14 +243,19 @@ describe("redisRateLimiter while Redis is unreachable", () => {
       retryStrategy: () => null,
     });
     redis.on("error", () => {});
-    const reported: unknown[] = [];
-    const limiter = redisRateLimiter(redis, "unreachable", undefined, (error) => reported.push(error));
+    const outages: unknown[] = [];
+    const limiter = redisRateLimiter(redis, "unreachable", { onOutage: (error) => outages.push(error) });
     try {
-      const release = await limiter.acquire("key", { perMinute: 1, concurrency: 1 });
-      release();
-      await limiter.acquire("key", { perMinute: 1, concurrency: 1 });
-      assert.equal(reported.length, 2);
+      for (let round = 0; round < 3; round++) {
+        (await limiter.acquire("key", { perMinute: 3, concurrency: 1 }))();
+        await limiter.sync();
+      }
+      await refusal(limiter.acquire("key", { perMinute: 3, concurrency: 1 }));
+      await limiter.sync();
+      assert.equal(outages.length, 1);
+      assert.deepEqual(limiter.status(), { shared: false, outages: 1 });
     } finally {
+      await limiter.close();
       redis.disconnect();
     }
   });

@@ -2,6 +2,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FunctionRow } from "@/schema/tables/index.js";
+import { queueErrorLogger } from "@/src/redis/redis.js";
 import type { FunctionDefinitionService } from "@/src/services/functions/function-definition.service.js";
 import type { TaskScheduler } from "./task-scheduler.js";
 
@@ -42,7 +43,7 @@ export class BullMqScheduler implements TaskScheduler {
 
   constructor(private readonly deps: Deps) {
     this.queue = new Queue<TaskJobData>(FUNCTION_QUEUE, { connection: deps.connection, prefix: deps.prefix });
-    this.queue.on("error", (error) => deps.logger.warn({ err: error }, "task queue error"));
+    this.queue.on("error", queueErrorLogger(deps.logger, "task queue error"));
     this.timer = setInterval(() => {
       this.reconcile().catch((error) => deps.logger.error({ err: error }, "task schedules not reconciled"));
     }, RECONCILE_EVERY_MS);

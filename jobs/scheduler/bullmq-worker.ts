@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { FunctionRunner } from "@/jobs/function-runner.js";
 import type { Env } from "@/src/config/env.js";
+import { queueErrorLogger } from "@/src/redis/redis.js";
 import type { FunctionDefinitionService } from "@/src/services/functions/function-definition.service.js";
 import type { FunctionRunService } from "@/src/services/functions/function-run.service.js";
 import { FUNCTION_QUEUE, type TaskJobData } from "./bullmq-scheduler.js";
@@ -80,7 +81,7 @@ export function startFunctionWorker(deps: FunctionWorkerDeps): FunctionWorker {
   worker.on("failed", (job, error) =>
     logger.error({ err: error, jobId: job?.id, functionId: job?.data.functionId }, "task job failed"),
   );
-  worker.on("error", (error) => logger.warn({ err: error }, "task worker error"));
+  worker.on("error", queueErrorLogger(logger, "task worker error"));
 
   return { close: () => worker.close() };
 }

@@ -1,6 +1,7 @@
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { queueErrorLogger } from "@/src/redis/redis.js";
 import type { FeedChange } from "@/src/services/feed-signal.js";
 import type { WebhookChange, WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
@@ -51,7 +52,7 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
     this.watched = new WatchedFeeds(deps.deliveries);
     const { connection, prefix, logger } = deps;
     this.queue = new Queue<PingJobData>(WEBHOOK_QUEUE, { connection, prefix });
-    this.queue.on("error", (error) => logger.warn({ err: error }, "webhook queue error"));
+    this.queue.on("error", queueErrorLogger(logger, "webhook queue error"));
     if (deps.runWorker) {
       this.worker = new Worker<PingJobData>(WEBHOOK_QUEUE, (job, token) => this.process(job, token), {
         connection,
@@ -65,7 +66,7 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
       this.worker.on("failed", (job, error) =>
         logger.warn({ err: error, webhookId: job?.data.webhookId }, "webhook ping job failed"),
       );
-      this.worker.on("error", (error) => logger.warn({ err: error }, "webhook worker error"));
+      this.worker.on("error", queueErrorLogger(logger, "webhook worker error"));
     }
     this.reconcileTimer = setInterval(() => {
       this.reconcile().catch((error) => logger.warn({ err: error }, "webhook reconcile failed"));

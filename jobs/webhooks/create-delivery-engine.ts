@@ -1,13 +1,18 @@
 import type { Logger } from "pino";
 import type { Env } from "@/src/config/env.js";
 import type { OutboundPolicy } from "@/src/net/outbound-address.js";
-import { createRedis } from "@/src/redis/redis.js";
+import { createRedis, whenReady, within } from "@/src/redis/redis.js";
 import type { WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import { BullMqDeliveryEngine } from "./bullmq-engine.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
 import { InProcessDeliveryEngine } from "./in-process-engine.js";
 import { PingDriver } from "./ping-driver.js";
 import { createPingSender } from "./ping-sender.js";
+
+// How long a start waits for Redis before serving without it, and a shutdown for the queue and
+// worker while Redis is down.
+const START_WAIT_MS = 2_000;
+const CLOSE_WITHOUT_REDIS_MS = 3_000;
 
 export type DeliveryEngineDeps = {
   env: Pick<Env, "REDIS_URL" | "REDIS_PREFIX" | "WEBHOOK_TIMEOUT_MS" | "WEBHOOK_RECONCILE_MS">;
@@ -49,14 +54,25 @@ export async function createDeliveryEngine(deps: DeliveryEngineDeps): Promise<De
     logger,
   });
   const close = async () => {
-    await engine.close();
-    await connection.quit().catch(() => connection.disconnect());
+    if (connection.status === "ready") {
+      await engine.close();
+      await connection.quit().catch(() => connection.disconnect());
+      return;
+    }
+    // Without Redis nothing can be handed back to it: drop the connection so nothing waits for it.
+    connection.disconnect();
+    await within(engine.close(), CLOSE_WITHOUT_REDIS_MS, () => {});
   };
-  try {
-    await engine.reconcile();
-  } catch (error) {
-    await close();
-    throw error;
+  if (await whenReady(connection, START_WAIT_MS)) {
+    try {
+      await engine.reconcile();
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  } else {
+    // The start does not wait for Redis: the periodic reconcile catches up once it is back.
+    logger.warn("webhook pings not reconciled at start: Redis unreachable");
   }
   return {
     feedChanged: (change) => engine.feedChanged(change),

@@ -89,6 +89,9 @@ const envSchema = z
         .optional(),
     ),
     DATABASE_POOL_SIZE: int(10, 1, 200),
+    // PostgreSQL only: fail fast while the server is unreachable (see database-health.ts).
+    DATABASE_CONNECT_TIMEOUT_MS: int(1_500, 100, 60_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(30_000, 0, 3_600_000),
     DATA_DIR: z.string().default("./.data"),
     REDIS_URL: optionalString.pipe(
       z
@@ -112,8 +115,15 @@ const envSchema = z
     GRAPHQL_MAX_ALIASES: int(100, 0, 10_000),
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
     SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
+    // Slow or idle clients: a request head must arrive within the first, a whole request within the
+    // second; an idle keep-alive connection is closed after the third.
+    HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+    HTTP_REQUEST_TIMEOUT_MS: int(60_000, 100, 3_600_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 100, 600_000),
     RATE_LIMIT_PER_MINUTE: int(600, 1),
     RATE_LIMIT_CONCURRENCY: int(20, 1),
+    // With Redis: how often each instance exchanges its rate-limit counts (the sharing tolerance).
+    RATE_LIMIT_SYNC_MS: int(200, 10, 10_000),
     STATS_FLUSH_MS: int(5_000, 50, 60_000),
     STATS_MINUTE_RETENTION_DAYS: int(35, 1, 400),
     STATS_DAY_RETENTION_DAYS: int(800, 400),
@@ -138,6 +148,11 @@ const envSchema = z
   .refine((env) => (env.ADMIN_EMAIL === undefined) === (env.ADMIN_PASSWORD === undefined), {
     message: "ADMIN_EMAIL and ADMIN_PASSWORD must be set together",
     path: ["ADMIN_PASSWORD"],
+  })
+  // Node refuses a headers timeout longer than the request timeout.
+  .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
+    message: "must not be longer than HTTP_REQUEST_TIMEOUT_MS",
+    path: ["HTTP_HEADERS_TIMEOUT_MS"],
   });
 
 export type Env = z.infer<typeof envSchema>;

@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import * as tables from "@/schema/tables/index.js";
+import { alwaysAvailable, type DatabaseHealth, databaseHealth } from "./database-health.js";
 import { counterAllocator, leaseAllocator, type RevisionAllocator } from "./revisions.js";
 
 export type Tables = typeof tables;
@@ -36,32 +37,63 @@ export type Database = {
   revisions: RevisionAllocator;
   /** Runs a trivial query; throws when the database is unreachable. */
   ping(): Promise<void>;
+  /** The circuit breaker: whether the database is reachable now (always, for PGlite). */
+  health: DatabaseHealth;
   close(): Promise<void>;
 };
 
+/** How a PostgreSQL pool fails fast while the server is unreachable. */
+export type PostgresTimeouts = {
+  connectTimeoutMs?: number;
+  /** 0: none. */
+  statementTimeoutMs?: number;
+  onOutage?: (error: unknown) => void;
+  onRecovery?: () => void;
+};
+
 export type DatabaseOptions =
-  | { driver: "postgres"; url: string; poolSize?: number }
+  | ({ driver: "postgres"; url: string; poolSize?: number } & PostgresTimeouts)
   | { driver: "pglite"; dataDir: string }
   | { driver: "pglite"; client: PGlite };
 
 // Any fixed 64-bit number: serialises migrations when several replicas start at once.
 const MIGRATION_LOCK = 7_253_911_004;
 
+/** The PostgreSQL options of the settings, with the breaker's transitions logged. */
+export function postgresOptionsFromEnv(
+  env: {
+    DATABASE_POOL_SIZE: number;
+    DATABASE_CONNECT_TIMEOUT_MS: number;
+    DATABASE_STATEMENT_TIMEOUT_MS: number;
+  },
+  logger: { warn(object: object, message: string): void; info(message: string): void },
+): Omit<Extract<DatabaseOptions, { driver: "postgres" }>, "driver" | "url"> {
+  return {
+    poolSize: env.DATABASE_POOL_SIZE,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    onOutage: (error) => logger.warn({ err: error }, "database unreachable: answering 503 until it is back"),
+    onRecovery: () => logger.info("database reachable again"),
+  };
+}
+
 /** Opens the database and applies pending migrations (SPEC section 8: migrations run at start). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.driver === "postgres") return openPostgres(options.url, options.poolSize ?? 10);
+  if (options.driver === "postgres") return openPostgres(options);
   const client = "client" in options ? options.client : openDataDir(options.dataDir);
   const stats = { queries: 0 };
   const db = drizzlePglite(client, { schema: tables, logger: counter(stats) });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  const ping = async () => {
+    await client.query("select 1");
+  };
   return {
     db: db as unknown as Db,
     stats,
     driver: "pglite",
     revisions: counterAllocator,
-    ping: async () => {
-      await client.query("select 1");
-    },
+    ping,
+    health: alwaysAvailable(ping),
     close: once(() => client.close()),
   };
 }
@@ -86,7 +118,12 @@ function openDataDir(dataDir: string): PGlite {
   return new PGlite(resolve(dataDir));
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+// Reconnect attempts after a failed connection: postgres.js's default backoff grows to 20 s, so
+// writers would wait that long after the database returned. The breaker keeps requests away meanwhile.
+const reconnectDelaySeconds = (retries: number) => Math.min(0.05 * retries, 0.5);
+
+async function openPostgres(options: Extract<DatabaseOptions, { driver: "postgres" }>): Promise<Database> {
+  const { url, poolSize = 10, connectTimeoutMs = 1_500, statementTimeoutMs = 30_000 } = options;
   const migrationClient = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await migrationClient`select pg_advisory_lock(${MIGRATION_LOCK})`;
@@ -95,26 +132,47 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   } finally {
     await migrationClient.end();
   }
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
-  // Revision leases commit on a connection of their own (see revisions.ts); only their order
-  // matters there, not their durability.
-  const leaseClient = postgres(url, {
-    max: 1,
+  // Any connection closing (the server went away, or just an idle one) makes the breaker check.
+  let health: DatabaseHealth | undefined;
+  const failFast = {
     onnotice: () => {},
-    connection: { synchronous_commit: "off", application_name: "visit-api revision leases" },
+    connect_timeout: connectTimeoutMs / 1000,
+    backoff: reconnectDelaySeconds,
+    onclose: () => health?.suspect(),
+  };
+  const client = postgres(url, {
+    ...failFast,
+    max: poolSize,
+    connection: statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {},
+  });
+  // Revision leases commit on a connection of their own (see revisions.ts); only their order
+  // matters there, not their durability. It reconnects like the pool after an outage.
+  const leaseClient = postgres(url, {
+    ...failFast,
+    max: 1,
+    connection: {
+      synchronous_commit: "off",
+      application_name: "visit-api revision leases",
+      ...(statementTimeoutMs > 0 && { statement_timeout: statementTimeoutMs }),
+    },
   });
   const stats = { queries: 0 };
   const db = drizzlePostgres(client, { schema: tables, logger: counter(stats) });
   const leaseDb = drizzlePostgres(leaseClient, { schema: tables, logger: counter(stats) });
+  const ping = async () => {
+    await client`select 1`;
+  };
+  health = databaseHealth({ ping, onOutage: options.onOutage, onRecovery: options.onRecovery });
+  const breaker = health;
   return {
     db: db as unknown as Db,
     stats,
     driver: "postgres",
     revisions: leaseAllocator(leaseDb as unknown as Db),
-    ping: async () => {
-      await client`select 1`;
-    },
+    ping,
+    health: breaker,
     close: once(async () => {
+      breaker.close();
       await client.end({ timeout: 5 });
       await leaseClient.end({ timeout: 5 });
     }),

@@ -1,6 +1,7 @@
 import { ApolloServerErrorCode } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { Logger } from "pino";
+import { databaseUnavailable, isDatabaseUnavailable } from "@/src/db/database-health.js";
 import { SQL_STATE, sqlState } from "@/src/db/sql-state.js";
 import { AppError, type FieldError, invalidInputMessage } from "./app-error.js";
 import { ERROR_CODES, type ErrorCode, isErrorCode } from "./error-code.js";
@@ -67,6 +68,11 @@ export function toPublicError(error: unknown, log?: Logger): PublicError {
     // Arguments and text fields are checked for NUL first (src/graphql/argument-guard.ts and the
     // services): this is a safety net, and it cannot know which field held the NUL.
     return publicError("BAD_USER_INPUT", "A value holds a NUL character, which no field accepts");
+  }
+  if (isDatabaseUnavailable(error)) {
+    // The database went away mid-request: the same 503 the breaker gives (database-health.ts).
+    log?.warn({ err: error }, "database unreachable");
+    return toPublicError(databaseUnavailable(), log);
   }
   log?.error({ err: error }, "internal error");
   return publicError("INTERNAL_SERVER_ERROR", MASKED_MESSAGE);

@@ -23,7 +23,12 @@ const statusFromErrors: ApolloServerPlugin<GraphQLContext> = {
       async willSendResponse({ response }) {
         if (response.body.kind !== "single") return;
         const { data, errors } = response.body.singleResult;
-        if (data == null && errors?.length) response.http.status = operationStatus({ data, errors });
+        if (data == null && errors?.length) {
+          response.http.status = operationStatus({ data, errors });
+          // A 429 or 503 says when to come back, as on every other surface.
+          const retryAfter = errors[0]?.extensions?.retryAfter;
+          if (typeof retryAfter === "number") response.http.headers.set("retry-after", String(retryAfter));
+        }
       },
     };
   },

@@ -15,8 +15,8 @@ const UNLOGGED = new Set(["/healthz", "/readyz"]);
 const childLoggers = new WeakMap<object, Logger>();
 
 /**
- * Gives each request its id and a logger bound to it, and logs one line when it ends (5xx as
- * errors, an aborted request as a warning). Leaner than a per-request child logger and serialised
+ * Gives each request its id and a logger bound to it, and logs one line when it ends (a 5xx
+ * other than 503 as an error, an aborted request as a warning). Leaner than a per-request child logger and serialised
  * request and response objects: the child is made only when something logs through it.
  */
 export function requestLog(app: Express, logger: Logger): RequestHandler {
@@ -37,7 +37,8 @@ export function requestLog(app: Express, logger: Logger): RequestHandler {
       const started = performance.now();
       res.once("close", () => {
         const finished = res.writableFinished;
-        const level = !finished ? "warn" : res.statusCode >= 500 ? "error" : "info";
+        // A 503 is an outage already logged once where it is detected, not an error per request.
+        const level = !finished ? "warn" : res.statusCode >= 500 && res.statusCode !== 503 ? "error" : "info";
         if (!logger.isLevelEnabled(level)) return;
         // pino-http's shape, without headers: log processors keep reading `req.id` and `res.statusCode`.
         const line = {

@@ -49,20 +49,26 @@ export function redisBus(
   subscriber.on("ready", () => {
     if (subscribed) for (const reset of handlers.resets) reset();
   });
-  const ready = subscriber.subscribe(channel).then(() => {
-    subscribed = true;
-  });
+  // While Redis is down this waits for it (ioredis also subscribes again after every reconnect).
+  const ready = subscriber.subscribe(channel).then(
+    () => {
+      subscribed = true;
+    },
+    () => {},
+  );
   return {
     async publish(topic, id) {
       deliver(handlers, topic, id);
-      // The change is committed: a failed publish must not fail the caller. Other instances then
-      // catch up when their cache entry expires, and drop everything when they reconnect.
-      await publisher.publish(channel, `${topic}:${id}`).catch(onPublishFailed);
+      // The change is committed: the caller neither waits for Redis nor fails with it. If the
+      // publish is lost, other instances catch up when their cache entry expires, and drop
+      // everything when they reconnect.
+      void publisher.publish(channel, `${topic}:${id}`).catch(onPublishFailed);
     },
     subscribe: (topic, handler) => register(handlers, topic, handler),
     onReset: (handler) => handlers.resets.push(handler),
     async close() {
-      await ready.catch(() => {});
+      // Never wait for a subscription Redis is not there to confirm.
+      if (subscriber.status === "ready") await ready;
       subscriber.disconnect();
     },
   };

@@ -69,7 +69,17 @@ export async function createApp(options: CoreOptions): Promise<App> {
   services.webhooks.onChange((change) => deliveryEngine.webhookChanged(change));
   services.notificationUrl.onChange((change) => deliveryEngine.webhookChanged(change));
 
-  const server = createServer(createHttpApp({ env, logger, database, core }));
+  const server = createServer(
+    {
+      headersTimeout: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      // Node checks the headers and request timeouts on this tick (30 s by default): a connection
+      // that sends nothing would otherwise live up to that long past its timeout.
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(env.HTTP_HEADERS_TIMEOUT_MS / 4)),
+    },
+    createHttpApp({ env, logger, database, core }),
+  );
   return {
     server,
     usage,

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { loadEnv } from "@/src/config/env.js";
-import { openDatabase } from "@/src/db/database.js";
+import { openDatabase, postgresOptionsFromEnv } from "@/src/db/database.js";
 import { createLogger } from "@/src/logger.js";
 import { createApp } from "./app.js";
 import { runProcess } from "./process-lifecycle.js";
@@ -11,7 +11,7 @@ await runProcess("Visit API", async () => {
   const logger = createLogger(env);
   const database = await openDatabase(
     env.DATABASE_URL
-      ? { driver: "postgres", url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      ? { driver: "postgres", url: env.DATABASE_URL, ...postgresOptionsFromEnv(env, logger) }
       : { driver: "pglite", dataDir: env.DATA_DIR },
   );
   logger.info({ driver: database.driver }, "database ready, migrations applied");

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { startFunctionWorker } from "@/jobs/scheduler/bullmq-worker.js";
 import { createDeliveryEngine } from "@/jobs/webhooks/create-delivery-engine.js";
 import { ConfigError, loadEnv } from "@/src/config/env.js";
-import { openDatabase } from "@/src/db/database.js";
+import { openDatabase, postgresOptionsFromEnv } from "@/src/db/database.js";
 import { createLogger } from "@/src/logger.js";
 import { createRedis } from "@/src/redis/redis.js";
 import { createCore } from "./core.js";
@@ -26,7 +26,7 @@ await runProcess("Visit API worker", async () => {
   const database = await openDatabase({
     driver: "postgres",
     url: env.DATABASE_URL,
-    poolSize: env.DATABASE_POOL_SIZE,
+    ...postgresOptionsFromEnv(env, logger),
   });
   const core = await createCore({ env, logger, database });
   const connection = createRedis(env.REDIS_URL, "worker", logger);

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import type { TestContext } from "node:test";
 import { type Env, loadEnv } from "@/src/config/env.js";
-import { openDatabase } from "@/src/db/database.js";
+import { openDatabase, postgresOptionsFromEnv } from "@/src/db/database.js";
 import { createLogger } from "@/src/logger.js";
 import type { ResolveHost } from "@/src/net/outbound-address.js";
 import { type App, createApp } from "@/src/server/app.js";
@@ -68,7 +68,14 @@ function gqlClient(url: string, adminToken: () => string) {
  */
 export async function startApp(
   overrides: Record<string, string> = {},
-  options: { resolveHost?: ResolveHost } = {},
+  options: {
+    resolveHost?: ResolveHost;
+    /**
+     * PostgreSQL only: the app reaches the test database at this URL instead (a proxy the test
+     * controls); the test database itself is still created and dropped directly.
+     */
+    connectThrough?: (databaseUrl: string) => string;
+  } = {},
 ): Promise<TestApp> {
   const operatorToken = randomBytes(24).toString("hex");
   const admin = { email: "admin@example.test", password: "admin-password-1" };
@@ -88,12 +95,22 @@ export async function startApp(
     ...overrides,
     ...(db.url && { DATABASE_URL: db.url }),
   });
+  const logger = createLogger(env);
+  const through =
+    options.connectThrough && db.url
+      ? await openDatabase({
+          driver: "postgres",
+          url: options.connectThrough(db.url),
+          ...postgresOptionsFromEnv(env, logger),
+        })
+      : undefined;
   const app = await createApp({
     env,
-    logger: createLogger(env),
-    database: db.database,
+    logger,
+    database: through ?? db.database,
     resolveHost: options.resolveHost,
   }).catch(async (error) => {
+    await through?.close();
     await db.drop();
     throw error;
   });
