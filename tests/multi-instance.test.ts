@@ -73,6 +73,11 @@ describe("two instances", { skip }, () => {
       await a.ok(EVENTS, {}, { as: key.secret });
       await b.ok(EVENTS, {}, { as: key.secret });
     }
+    // Shared as of the instances' last exchange (every RATE_LIMIT_SYNC_MS): make both exchange twice,
+    // so each has the other's calls, as it would one sync interval later.
+    for (let round = 0; round < 2; round++) {
+      for (const instance of [a, b]) await instance.app.rateLimiter.sync();
+    }
     for (const instance of [a, b]) {
       const refused = await instance.gql(EVENTS, {}, { as: key.secret });
       assert.deepEqual([refused.status, refused.errors?.[0]?.extensions?.code], [429, "RATE_LIMITED"]);

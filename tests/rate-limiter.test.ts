@@ -160,6 +160,7 @@ describe("redisRateLimiter", { skip: REDIS_URL ? false : "needs a Redis server: 
         return limiter.acquire(keyId, limits);
       },
       status: () => limiter.status(),
+      sync: () => limiter.sync(),
       close: () => limiter.close(),
     };
   });

@@ -6,6 +6,7 @@ import { createDeliveryEngine } from "@/jobs/webhooks/create-delivery-engine.js"
 import type { Database } from "@/src/db/database.js";
 import type { CompiledExecution } from "@/src/graphql/compiled-execution.js";
 import type { GraphQLExecutor } from "@/src/graphql/executor.js";
+import type { RateLimiter } from "@/src/services/rate-limiter.js";
 import type { Services } from "@/src/services/services.js";
 import type { UsageRecorder } from "@/src/services/usage-recorder.js";
 import { type CoreOptions, createCore } from "./core.js";
@@ -25,6 +26,8 @@ export type App = {
   logger: Logger;
   /** The task scheduler of this instance (a test drives the in-process one's timers). */
   scheduler: TaskScheduler;
+  /** This instance's rate limiter (a test makes instances exchange their counts now). */
+  rateLimiter: RateLimiter;
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting connections, drains in-flight requests and task runs, then closes the database. */
   close(): Promise<void>;
@@ -89,6 +92,7 @@ export async function createApp(options: CoreOptions): Promise<App> {
     database,
     logger,
     scheduler,
+    rateLimiter: core.infrastructure.rateLimiter,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once("error", reject);

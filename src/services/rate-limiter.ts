@@ -18,6 +18,8 @@ export type RateLimiterStatus = { shared: boolean; outages: number };
 export type RateLimiter = {
   acquire(keyId: string, limits: Limits): Promise<Release>;
   status(): RateLimiterStatus;
+  /** Exchanges the counts of every key touched since the last exchange with the other instances now. */
+  sync(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -89,6 +91,8 @@ export function memoryRateLimiter(): RateLimiter {
       return counters.acquire(keyId, limits);
     },
     status: () => ({ shared: false, outages: 0 }),
+    // Nothing to exchange: there is no other instance.
+    async sync() {},
     async close() {},
   };
 }
@@ -139,11 +143,6 @@ export type RedisRateLimiterOptions = {
   onRecovery?: () => void;
 };
 
-export type RedisRateLimiter = RateLimiter & {
-  /** Exchanges the counts of every key touched since the last sync with Redis now. */
-  sync(): Promise<void>;
-};
-
 /**
  * Many instances: every instance admits on its local counters (the request never waits on Redis)
  * and exchanges them with Redis in one batch every `syncEveryMs` while keys are busy, so the
@@ -155,7 +154,7 @@ export function redisRateLimiter(
   redis: Redis,
   prefix: string,
   options: RedisRateLimiterOptions = {},
-): RedisRateLimiter {
+): RateLimiter {
   const { syncEveryMs = 200, maxRequestMs = 300_000, onOutage = () => {}, onRecovery = () => {} } = options;
   const instance = randomUUID();
   // Keys changed since the last exchange: while there are any, an exchange is scheduled.
