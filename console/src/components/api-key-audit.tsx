@@ -3,12 +3,10 @@ import { ApiKeyAuditLog, Users } from "../api/operations";
 import type { ApiKey, AuditEntry } from "../api/types";
 import { formatDateTime } from "../lib/format";
 import { useQuery } from "../lib/use-query";
+import { AuditChanges } from "./audit-changes";
 import { DataTable } from "./data-table";
 import { Dialog } from "./dialog";
 import { Empty, ErrorBanner, Loading } from "./status";
-
-const show = (value: unknown): string =>
-  value === null || value === undefined ? "—" : typeof value === "string" ? value : JSON.stringify(value);
 
 /** Who created, changed, disabled or deleted the key, newest first. */
 export function ApiKeyAudit({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void }) {
@@ -42,22 +40,7 @@ export function ApiKeyAudit({ apiKey, onClose }: { apiKey: ApiKey; onClose: () =
               header: "By",
               cell: (entry) => (entry.userId ? (log.data?.emails.get(entry.userId) ?? entry.userId) : "—"),
             },
-            {
-              header: "Changes",
-              cell: (entry) => {
-                const changes = Object.entries(entry.changes);
-                if (changes.length === 0) return "—";
-                return (
-                  <ul class="changes">
-                    {changes.map(([field, change]) => (
-                      <li key={field}>
-                        <strong>{field}</strong>: {show(change.from)} → {show(change.to)}
-                      </li>
-                    ))}
-                  </ul>
-                );
-              },
-            },
+            { header: "Changes", cell: (entry) => <AuditChanges changes={entry.changes} /> },
           ]}
         />
       )}

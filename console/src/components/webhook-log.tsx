@@ -4,6 +4,7 @@ import { Users } from "../api/operations";
 import type { WebhookAuditEntry, WebhookDelivery } from "../api/types";
 import { formatDateTime, formatDateTimeSeconds } from "../lib/format";
 import { useQuery } from "../lib/use-query";
+import { AuditChanges } from "./audit-changes";
 import { DataTable } from "./data-table";
 import { Dialog } from "./dialog";
 import { Badge, Empty, ErrorBanner, Loading } from "./status";
@@ -104,9 +105,6 @@ export function DeliveryLog(props: {
   );
 }
 
-const show = (value: unknown): string =>
-  value === null || value === undefined ? "—" : typeof value === "string" ? value : JSON.stringify(value);
-
 /** Who created, changed, reset or deleted a webhook (or the notification URL), newest first. */
 export function WebhookAudit(props: {
   title: string;
@@ -142,22 +140,7 @@ export function WebhookAudit(props: {
             { header: "When", cell: (entry) => formatDateTime(entry.at) },
             { header: "Action", cell: (entry) => entry.action },
             { header: "By", cell: by },
-            {
-              header: "Changes",
-              cell: (entry) => {
-                const changes = Object.entries(entry.changes);
-                if (changes.length === 0) return "—";
-                return (
-                  <ul class="changes">
-                    {changes.map(([field, change]) => (
-                      <li key={field}>
-                        <strong>{field}</strong>: {show(change.from)} → {show(change.to)}
-                      </li>
-                    ))}
-                  </ul>
-                );
-              },
-            },
+            { header: "Changes", cell: (entry) => <AuditChanges changes={entry.changes} /> },
           ]}
         />
       )}
