@@ -1,10 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
-import { messageOf, request } from "../api/client";
-import { Users } from "../api/operations";
+import { messageOf } from "../api/client";
 import type { WebhookAuditEntry, WebhookDelivery } from "../api/types";
-import { formatDateTime, formatDateTimeSeconds } from "../lib/format";
+import { formatDateTimeSeconds } from "../lib/format";
 import { useQuery } from "../lib/use-query";
-import { AuditChanges } from "./audit-changes";
+import { AuditLogDialog } from "./audit-log";
 import { DataTable } from "./data-table";
 import { Dialog } from "./dialog";
 import { Badge, Empty, ErrorBanner, Loading } from "./status";
@@ -111,40 +110,14 @@ export function WebhookAudit(props: {
   load: () => Promise<WebhookAuditEntry[]>;
   onClose: () => void;
 }) {
-  const log = useQuery(async () => {
-    const [entries, users] = await Promise.all([props.load(), request(Users).catch(() => ({ users: [] }))]);
-    return { entries, emails: new Map(users.users.map((user) => [user.id, user.email])) };
-  }, []);
-  const by = (entry: WebhookAuditEntry) =>
-    entry.userId
-      ? (log.data?.emails.get(entry.userId) ?? entry.userId)
-      : entry.apiKeyId
-        ? `API key ${entry.apiKeyId}`
-        : "—";
-
   return (
-    <Dialog title={props.title} onClose={props.onClose} wide>
-      {log.error ? (
-        <ErrorBanner error={log.error} onRetry={log.reload} />
-      ) : !log.data ? (
-        <Loading what="the audit log" />
-      ) : log.data.entries.length === 0 ? (
-        <Empty>No changes recorded.</Empty>
-      ) : (
-        <DataTable<WebhookAuditEntry>
-          caption="Audit log"
-          testId="webhook-audit"
-          rows={log.data.entries}
-          rowKey={(entry) => entry.id}
-          columns={[
-            { header: "When", cell: (entry) => formatDateTime(entry.at) },
-            { header: "Action", cell: (entry) => entry.action },
-            { header: "By", cell: by },
-            { header: "Changes", cell: (entry) => <AuditChanges changes={entry.changes} /> },
-          ]}
-        />
-      )}
-    </Dialog>
+    <AuditLogDialog
+      title={props.title}
+      testId="webhook-audit"
+      load={props.load}
+      otherActor={(entry) => (entry.apiKeyId ? `API key ${entry.apiKeyId}` : null)}
+      onClose={props.onClose}
+    />
   );
 }
 
