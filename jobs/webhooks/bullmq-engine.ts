@@ -5,6 +5,7 @@ import { queueErrorLogger } from "@/src/redis/redis.js";
 import type { FeedChange } from "@/src/services/feed-signal.js";
 import type { WebhookChange, WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
+import { FeedCoalescer } from "./feed-coalescer.js";
 import type { PingDriver } from "./ping-driver.js";
 import { WatchedFeeds } from "./watched-feeds.js";
 
@@ -45,11 +46,12 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
   private readonly worker: Worker<PingJobData> | undefined;
   private readonly stopping = new AbortController();
   private readonly reconcileTimer: NodeJS.Timeout;
-  private readonly pendingFeeds = new Map<string, FeedChange>();
+  private readonly feeds: FeedCoalescer;
   private readonly watched: WatchedFeeds;
 
   constructor(private readonly deps: Deps) {
     this.watched = new WatchedFeeds(deps.deliveries);
+    this.feeds = new FeedCoalescer(this.watched, deps.deliveries, deps.logger, (id) => this.enqueue(id));
     const { connection, prefix, logger } = deps;
     this.queue = new Queue<PingJobData>(WEBHOOK_QUEUE, { connection, prefix });
     this.queue.on("error", queueErrorLogger(logger, "webhook queue error"));
@@ -75,10 +77,7 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
   }
 
   feedChanged(change: FeedChange): void {
-    if (!this.watched.concerns(change)) return;
-    const key = `${change.eventId}/${change.kind}`;
-    if (this.pendingFeeds.size === 0) setImmediate(() => this.flushFeeds());
-    this.pendingFeeds.set(key, change);
+    this.feeds.add(change);
   }
 
   webhookChanged(change: WebhookChange): void {
@@ -99,19 +98,6 @@ export class BullMqDeliveryEngine implements DeliveryEngine {
     clearInterval(this.reconcileTimer);
     await this.worker?.close();
     await this.queue.close();
-  }
-
-  private flushFeeds() {
-    const changes = [...this.pendingFeeds.values()];
-    this.pendingFeeds.clear();
-    for (const change of changes) {
-      this.deps.deliveries
-        .targetsFor(change)
-        .then((ids) => Promise.all(ids.map((id) => this.enqueue(id))))
-        .catch((error) =>
-          this.deps.logger.warn({ err: error }, "webhook signal lost; the reconcile will catch up"),
-        );
-    }
   }
 
   private async enqueue(webhookId: string) {

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { FeedChange } from "@/src/services/feed-signal.js";
 import type { WebhookChange, WebhookDeliveries } from "@/src/services/webhooks/webhook-deliveries.js";
 import type { DeliveryEngine } from "./delivery-engine.js";
+import { FeedCoalescer } from "./feed-coalescer.js";
 import type { PingDriver } from "./ping-driver.js";
 import { WatchedFeeds } from "./watched-feeds.js";
 
@@ -24,13 +25,16 @@ export class InProcessDeliveryEngine implements DeliveryEngine {
   private readonly running = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly pendingFeeds = new Map<string, FeedChange>();
+  private readonly feeds: FeedCoalescer;
   private readonly watched: WatchedFeeds;
   private readonly stopping = new AbortController();
   private readonly reconcileTimer: NodeJS.Timeout;
 
   constructor(private readonly deps: Deps) {
     this.watched = new WatchedFeeds(deps.deliveries);
+    this.feeds = new FeedCoalescer(this.watched, deps.deliveries, deps.logger, (id) =>
+      this.wakeUnlessScheduled(id),
+    );
     this.reconcileTimer = setInterval(() => {
       this.reconcile().catch((error) => deps.logger.warn({ err: error }, "webhook reconcile failed"));
     }, deps.reconcileMs);
@@ -38,11 +42,7 @@ export class InProcessDeliveryEngine implements DeliveryEngine {
   }
 
   feedChanged(change: FeedChange): void {
-    if (!this.watched.concerns(change)) return;
-    // Writes in one tick (a bulk, a burst) cost one lookup per feed.
-    const key = `${change.eventId}/${change.kind}`;
-    if (this.pendingFeeds.size === 0) setImmediate(() => this.flushFeeds());
-    this.pendingFeeds.set(key, change);
+    this.feeds.add(change);
   }
 
   webhookChanged(change: WebhookChange): void {
@@ -62,21 +62,6 @@ export class InProcessDeliveryEngine implements DeliveryEngine {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled(this.running.values());
-  }
-
-  private flushFeeds() {
-    const changes = [...this.pendingFeeds.values()];
-    this.pendingFeeds.clear();
-    for (const change of changes) {
-      this.deps.deliveries
-        .targetsFor(change)
-        .then((ids) => {
-          for (const id of ids) this.wakeUnlessScheduled(id);
-        })
-        .catch((error) =>
-          this.deps.logger.warn({ err: error }, "webhook signal lost; the reconcile will catch up"),
-        );
-    }
   }
 
   /** A feed change leaves a webhook's timer alone: its ping is already due at that time. */
